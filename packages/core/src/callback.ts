@@ -1,0 +1,124 @@
+import * as oidc from 'openid-client';
+import { contextFromTokenResponse, normalizeScope, resolveFhirUser } from './context.js';
+import type { SmartCore } from './core.js';
+import { CallbackError, ErrorCode } from './errors.js';
+import { toTokenError } from './oauth.js';
+import { parseScopes } from './scopes.js';
+import type { SessionData } from './session/types.js';
+import { openTransaction, transactionCookieName } from './transaction.js';
+import { parseCookies, serializeCookie } from './cookies.js';
+
+/** GET {callback}?code=&state=[&iss=] or ?error=&state=. Returns a redirect to `returnTo`. */
+export async function handleCallback(core: SmartCore, request: Request, url: URL): Promise<Response> {
+  const p = url.searchParams;
+  const state = p.get('state');
+  // SMART app-launch step 4: check state before anything else.
+  if (!state) throw new CallbackError(ErrorCode.STATE_MISSING, 'The sign-in response has no state', { status: 400 });
+  const cookieHeader = request.headers.get('cookie');
+  const name = transactionCookieName(core.cfg.session.cookieName, state);
+  const secure = url.protocol === 'https:';
+  const clearTx = serializeCookie(name, '', { ...core.sessions.cookieOptions(secure), path: core.cfg.routes.callback, maxAge: 0 });
+  const tx = await openTransaction(core.sealer, cookieHeader, name, state);
+  if (!tx) {
+    throw new CallbackError(ErrorCode.STATE_MISMATCH, 'This sign-in response does not match a sign-in started in this browser (or it expired). Launch the app again.', { status: 400 });
+  }
+  // RFC 9700 4.2.4: state is single use.
+  if (!core.usedStates.use(state)) throw new CallbackError(ErrorCode.STATE_MISMATCH, 'This sign-in response was already used. Launch the app again.', { status: 400 });
+
+  try {
+    // RFC 9207 2.4: compare `iss` with the authorization server's issuer (not the FHIR iss).
+    const respIss = p.get('iss');
+    if (respIss !== null ? respIss !== tx.as.issuer : tx.as.issParameterSupported === true) {
+      throw new CallbackError(ErrorCode.ISSUER_MISMATCH, 'The sign-in response came from an unexpected authorization server', { status: 400 });
+    }
+    const error = p.get('error');
+    if (error) {
+      // RFC 6749 4.1.2.1: typed error, escaped when shown, never retried automatically.
+      const oauth = { error: error.slice(0, 200), ...(p.get('error_description') ? { error_description: p.get('error_description')!.slice(0, 500) } : {}), ...(p.get('error_uri') ? { error_uri: p.get('error_uri')!.slice(0, 500) } : {}) };
+      const denied = error === 'access_denied';
+      throw new CallbackError(denied ? ErrorCode.AUTHORIZATION_DENIED : ErrorCode.AUTHORIZATION_ERROR, denied ? 'Access was denied at the EHR' : `The EHR refused the sign-in: ${oauth.error}`, { status: denied ? 403 : 400, oauth });
+    }
+    if (!p.get('code')) throw new CallbackError(ErrorCode.CODE_MISSING, 'The sign-in response has no authorization code', { status: 400 });
+
+    const issuer = core.cfg.issuers.get(tx.iss);
+    if (!issuer || issuer.clientId !== tx.clientId) throw new CallbackError(ErrorCode.STATE_MISMATCH, 'The app configuration changed during sign-in. Launch again.', { status: 400 });
+    // RFC 9700 4.4: the code goes only to the token endpoint stored with the transaction.
+    const conf = core.oauth(issuer, await core.keysFor(issuer), tx.as);
+    const currentUrl = new URL(url.href);
+    let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
+    try {
+      tokens = await oidc.authorizationCodeGrant(
+        conf,
+        currentUrl,
+        {
+          expectedState: tx.state,
+          pkceCodeVerifier: tx.codeVerifier,
+          ...(tx.nonce && tx.as.jwksUri ? { expectedNonce: tx.nonce } : {}),
+        },
+        // SMART app-launch step 5: the identical redirect_uri.
+        { redirect_uri: tx.redirectUri },
+      );
+    } catch (e) {
+      throw toTokenError(e, 'The code exchange');
+    }
+    const session = sessionFromTokens(core, tokens, tx.iss, tx.scope, tx.as);
+    const cookies = parseCookies(cookieHeader);
+    // A new session id at every login (session fixation); any previous session ends.
+    const previous = await core.sessions.load(cookies).catch(() => undefined);
+    if (previous) await core.cfg.session.store?.delete(previous.data.sid);
+    const setCookies = await core.sessions.save(session, cookies, secure);
+    core.log('debug', 'smart-launch: signed in', { iss: tx.iss, patient: session.patient ? 'yes' : 'no' });
+    const headers = new Headers({ location: tx.returnTo, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+    headers.append('set-cookie', clearTx);
+    for (const c of setCookies) headers.append('set-cookie', c);
+    return new Response(null, { status: 302, headers });
+  } catch (e) {
+    // The transaction cookie is cleared on failure too.
+    (e as { clearCookies?: string[] }).clearCookies = [clearTx];
+    throw e;
+  }
+}
+
+export function sessionFromTokens(
+  core: SmartCore,
+  tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers,
+  iss: string,
+  requestedScope: string,
+  as: { issuer: string; tokenEndpoint: string; revocationEndpoint?: string },
+): SessionData {
+  const body = tokens as unknown as Record<string, unknown>;
+  const scope = normalizeScope(tokens.scope, requestedScope);
+  const ctx = contextFromTokenResponse(body, iss);
+  // SMART scopes-and-launch-context: patient scopes granted => the server SHALL give a patient.
+  if (!ctx.patient && parseScopes(scope).patientLevel) {
+    throw new CallbackError(ErrorCode.PATIENT_MISSING, 'The EHR granted patient-level access but named no patient', { status: 502 });
+  }
+  const claims = tokens.id_token ? (tokens.claims() as Record<string, unknown> | undefined) : undefined;
+  const fhirUser = resolveFhirUser(claims?.fhirUser ?? claims?.profile, iss);
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    v: 1,
+    sid: core.sessions.newSid(),
+    rev: 0,
+    iss,
+    issuer: as.issuer,
+    tokenEndpoint: as.tokenEndpoint,
+    ...(as.revocationEndpoint ? { revocationEndpoint: as.revocationEndpoint } : {}),
+    accessToken: tokens.access_token,
+    tokenType: tokens.token_type ?? 'bearer',
+    ...(typeof tokens.expires_in === 'number' && tokens.expires_in > 0 ? { expiresAt: now + Math.floor(tokens.expires_in) } : {}),
+    ...(tokens.refresh_token ? { refreshToken: tokens.refresh_token } : {}),
+    scope,
+    ...(claims ? { idTokenClaims: pickClaims(claims) } : {}),
+    ...(fhirUser ? { fhirUser } : {}),
+    ...ctx,
+    createdAt: now,
+  };
+}
+
+/** Keeps the id_token claims small enough for a cookie (drops nothing the app is likely to need). */
+function pickClaims(claims: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(claims)) if (k !== 'nonce' && k !== 'at_hash' && k !== 'c_hash') out[k] = v;
+  return out;
+}

@@ -1,0 +1,240 @@
+import { ConfigError } from './errors.js';
+import type { SessionStore } from './session/types.js';
+import { isLoopbackUrl, normalizeBaseUrl } from './url.js';
+
+/** A private key for private_key_jwt: a JWK (object or JSON string) or a PKCS#8 PEM. */
+export type PrivateKeyInput = Record<string, unknown> | string;
+
+/** Client settings for one EHR (one FHIR base URL). SMART checklist 13: settings are per `iss`. */
+export interface SmartIssuerConfig {
+  /** FHIR base URL of the EHR; the launch `iss` must equal it (trailing slash ignored). */
+  iss: string;
+  clientId: string;
+  /** Confidential symmetric client (client_secret_basic). */
+  clientSecret?: string;
+  /** Confidential asymmetric client (private_key_jwt). One key or several (the first signs). */
+  privateKey?: PrivateKeyInput | PrivateKeyInput[];
+  /** Signing algorithm for private_key_jwt; default from the key (RS384 for RSA, ES384 for EC). */
+  alg?: 'RS384' | 'ES384';
+  /** Scopes to request; default: the top-level `scope`. */
+  scope?: string;
+  /** Exact redirect URI registered at this EHR; default `{origin}{routes.callback}`. */
+  redirectUri?: string;
+  /** 'auto' (default) POSTs the authorize request when the server advertises `authorize-post`. */
+  authorizeMethod?: 'GET' | 'POST' | 'auto';
+  /** Fall back to the CapabilityStatement oauth-uris extension (SMART v1 servers). Default true. */
+  capabilityStatementFallback?: boolean;
+}
+
+export interface SmartSessionConfig {
+  /** Secret(s) (>= 32 chars) used to seal cookies. The first seals; all unseal (key rotation). */
+  secret: string | string[];
+  /** Server-side store; default: the whole session sealed into chunked cookies. */
+  store?: SessionStore;
+  cookieName?: string;
+  /** SameSite for session and transaction cookies; 'none' for EHRs that embed the app in an iframe. */
+  sameSite?: 'lax' | 'strict' | 'none';
+  /** Secure cookies; default: true unless the app is served over http on a loopback host. */
+  secure?: boolean;
+  /** Absolute session lifetime in seconds. Default 8 hours. */
+  maxAge?: number;
+}
+
+export interface SmartRoutes {
+  launch: string;
+  callback: string;
+  logout: string;
+}
+
+export interface SmartLogger {
+  debug?(message: string, meta?: Record<string, unknown>): void;
+  warn(message: string, meta?: Record<string, unknown>): void;
+  error(message: string, meta?: Record<string, unknown>): void;
+}
+
+export interface SmartConfig {
+  /** The allowlist of EHRs: a launch from any other `iss` is refused before any request goes out. */
+  issuers: SmartIssuerConfig[];
+  /** Issuer used by a standalone launch without `iss` (default: the first one). */
+  defaultIss?: string;
+  /** Public origin of the app (e.g. https://app.example.com); default: taken from each request. */
+  baseUrl?: string;
+  /** Default scopes. */
+  scope?: string;
+  session: SmartSessionConfig;
+  routes?: Partial<SmartRoutes>;
+  /** Where to go after login when no `returnTo` was given. Default '/'. */
+  afterLoginPath?: string;
+  /** Where to go after logout. Default '/'. */
+  afterLogoutPath?: string;
+  /** Refresh this many seconds before the access token expires. Default 60. */
+  refreshSkewSeconds?: number;
+  /** Discovery cache TTL in seconds. Default 3600. */
+  discoveryTtlSeconds?: number;
+  /** Timeout for calls to the EHR (discovery, token, revocation), in ms. Default 10000. */
+  httpTimeoutMs?: number;
+  /**
+   * Allow http:// EHR endpoints that are not on a loopback host. Never in production:
+   * SMART app-launch requires TLS (checklist 16).
+   */
+  dangerouslyAllowInsecureHttp?: boolean;
+  logger?: SmartLogger;
+  /** fetch used for every outbound call (tests, proxies). Default globalThis.fetch. */
+  fetch?: typeof fetch;
+}
+
+export const DEFAULT_SCOPE = 'launch launch/patient openid fhirUser offline_access patient/*.rs';
+
+export interface ResolvedIssuer extends Omit<SmartIssuerConfig, 'privateKey'> {
+  iss: string;
+  scope: string;
+  authorizeMethod: 'GET' | 'POST' | 'auto';
+  capabilityStatementFallback: boolean;
+  clientType: 'public' | 'confidential-symmetric' | 'confidential-asymmetric';
+  privateKeys: PrivateKeyInput[];
+}
+
+export interface ResolvedConfig {
+  issuers: Map<string, ResolvedIssuer>;
+  defaultIss: string;
+  baseUrl?: string;
+  session: Required<Omit<SmartSessionConfig, 'store' | 'secure' | 'secret'>> & {
+    secrets: string[];
+    store?: SessionStore;
+    secure?: boolean;
+  };
+  routes: SmartRoutes;
+  afterLoginPath: string;
+  afterLogoutPath: string;
+  refreshSkewSeconds: number;
+  discoveryTtlSeconds: number;
+  httpTimeoutMs: number;
+  allowInsecureHttp: boolean;
+  logger: SmartLogger;
+  fetch: typeof fetch;
+}
+
+const silentLogger: SmartLogger = { warn: () => {}, error: () => {} };
+
+function fail(key: string, problem: string): never {
+  throw new ConfigError(`smart-launch config: \`${key}\` ${problem}`);
+}
+
+function checkUrl(key: string, value: unknown, allowInsecure: boolean): string {
+  if (typeof value !== 'string' || value === '') fail(key, 'must be an absolute URL string');
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    fail(key, `must be an absolute URL (got "${value}")`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') fail(key, 'must be an http(s) URL');
+  // SMART app-launch: TLS everywhere; plain http only on loopback (development).
+  if (url.protocol === 'http:' && !allowInsecure && !isLoopbackUrl(url)) {
+    fail(key, `must use https (http is only allowed on loopback hosts): "${value}"`);
+  }
+  return value;
+}
+
+function checkPath(key: string, value: unknown): string {
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//')) {
+    fail(key, 'must be a path starting with "/"');
+  }
+  return value;
+}
+
+/** Validates the config once, at startup, with messages that name the key and what it should be. */
+export function resolveConfig(config: SmartConfig): ResolvedConfig {
+  if (!config || typeof config !== 'object') fail('config', 'must be an object');
+  const allowInsecureHttp = config.dangerouslyAllowInsecureHttp === true;
+  if (!Array.isArray(config.issuers) || config.issuers.length === 0) {
+    fail('issuers', 'must list at least one EHR ({ iss, clientId, ... })');
+  }
+  const topScope = config.scope ?? DEFAULT_SCOPE;
+  const issuers = new Map<string, ResolvedIssuer>();
+  config.issuers.forEach((raw, i) => {
+    const key = `issuers[${i}]`;
+    if (!raw || typeof raw !== 'object') fail(key, 'must be an object');
+    const iss = normalizeBaseUrl(checkUrl(`${key}.iss`, raw.iss, allowInsecureHttp));
+    if (issuers.has(iss)) fail(`${key}.iss`, `is listed twice ("${iss}")`);
+    if (typeof raw.clientId !== 'string' || raw.clientId.trim() === '') fail(`${key}.clientId`, 'must be a non-empty string');
+    if (raw.clientSecret !== undefined && (typeof raw.clientSecret !== 'string' || raw.clientSecret === '')) {
+      fail(`${key}.clientSecret`, 'must be a non-empty string when set');
+    }
+    const privateKeys = raw.privateKey === undefined ? [] : Array.isArray(raw.privateKey) ? raw.privateKey : [raw.privateKey];
+    for (const k of privateKeys) {
+      if (typeof k !== 'string' && (typeof k !== 'object' || k === null)) fail(`${key}.privateKey`, 'must be a JWK or a PEM string');
+    }
+    if (raw.clientSecret && privateKeys.length) fail(key, 'set either `clientSecret` or `privateKey`, not both');
+    if (raw.alg !== undefined && raw.alg !== 'RS384' && raw.alg !== 'ES384') fail(`${key}.alg`, 'must be "RS384" or "ES384"');
+    const authorizeMethod = raw.authorizeMethod ?? 'auto';
+    if (!['GET', 'POST', 'auto'].includes(authorizeMethod)) fail(`${key}.authorizeMethod`, 'must be "GET", "POST" or "auto"');
+    if (raw.redirectUri !== undefined) checkUrl(`${key}.redirectUri`, raw.redirectUri, allowInsecureHttp);
+    const scope = (raw.scope ?? topScope).trim();
+    if (!scope) fail(`${key}.scope`, 'must not be empty');
+    const { privateKey: _omit, ...rest } = raw;
+    issuers.set(iss, {
+      ...rest,
+      iss,
+      scope,
+      authorizeMethod,
+      capabilityStatementFallback: raw.capabilityStatementFallback ?? true,
+      clientType: privateKeys.length ? 'confidential-asymmetric' : raw.clientSecret ? 'confidential-symmetric' : 'public',
+      privateKeys,
+    });
+  });
+
+  const s = config.session;
+  if (!s || typeof s !== 'object') fail('session', 'must be an object with at least `secret`');
+  const secrets = Array.isArray(s.secret) ? s.secret : [s.secret];
+  if (secrets.length === 0 || secrets.some((x) => typeof x !== 'string' || x.length < 32)) {
+    fail('session.secret', 'must be a string of at least 32 characters, or a list of them (the first one seals)');
+  }
+  if (s.sameSite !== undefined && !['lax', 'strict', 'none'].includes(s.sameSite)) fail('session.sameSite', 'must be "lax", "strict" or "none"');
+  if (s.sameSite === 'none' && s.secure === false) fail('session.secure', 'must not be false with sameSite "none" (browsers drop such cookies)');
+  const cookieName = s.cookieName ?? 'smart_session';
+  if (!/^[A-Za-z0-9_\-]+$/.test(cookieName)) fail('session.cookieName', 'may only contain letters, digits, "_" and "-"');
+  if (s.store !== undefined && (typeof s.store.get !== 'function' || typeof s.store.set !== 'function' || typeof s.store.delete !== 'function')) {
+    fail('session.store', 'must implement get(), set() and delete()');
+  }
+
+  const defaultIss = config.defaultIss ? normalizeBaseUrl(config.defaultIss) : [...issuers.keys()][0]!;
+  if (!issuers.has(defaultIss)) fail('defaultIss', `must be one of the configured issuers (got "${config.defaultIss}")`);
+  const baseUrl = config.baseUrl === undefined ? undefined : new URL(checkUrl('baseUrl', config.baseUrl, true)).origin;
+
+  const routes: SmartRoutes = {
+    launch: checkPath('routes.launch', config.routes?.launch ?? '/launch'),
+    callback: checkPath('routes.callback', config.routes?.callback ?? '/callback'),
+    logout: checkPath('routes.logout', config.routes?.logout ?? '/logout'),
+  };
+  const num = (key: string, v: number | undefined, def: number, min: number) => {
+    if (v === undefined) return def;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min) fail(key, `must be a number >= ${min}`);
+    return v;
+  };
+  const f = config.fetch ?? globalThis.fetch;
+  if (typeof f !== 'function') fail('fetch', 'must be a fetch-compatible function');
+
+  return {
+    issuers,
+    defaultIss,
+    ...(baseUrl ? { baseUrl } : {}),
+    session: {
+      secrets,
+      ...(s.store ? { store: s.store } : {}),
+      ...(s.secure !== undefined ? { secure: s.secure } : {}),
+      cookieName,
+      sameSite: s.sameSite ?? 'lax',
+      maxAge: num('session.maxAge', s.maxAge, 8 * 3600, 60),
+    },
+    routes,
+    afterLoginPath: checkPath('afterLoginPath', config.afterLoginPath ?? '/'),
+    afterLogoutPath: checkPath('afterLogoutPath', config.afterLogoutPath ?? '/'),
+    refreshSkewSeconds: num('refreshSkewSeconds', config.refreshSkewSeconds, 60, 0),
+    discoveryTtlSeconds: num('discoveryTtlSeconds', config.discoveryTtlSeconds, 3600, 0),
+    httpTimeoutMs: num('httpTimeoutMs', config.httpTimeoutMs, 10_000, 100),
+    allowInsecureHttp,
+    logger: config.logger ?? silentLogger,
+    fetch: f,
+  };
+}

@@ -1,0 +1,91 @@
+/** Minimal cookie parsing/serialisation (RFC 6265), with chunking for values over ~4 KB. */
+
+export interface CookieOptions {
+  path?: string;
+  maxAge?: number;
+  httpOnly?: boolean;
+  secure?: boolean;
+  sameSite?: 'lax' | 'strict' | 'none';
+  partitioned?: boolean;
+}
+
+/** Parses a Cookie header into name -> value (first occurrence wins). */
+export function parseCookies(header: string | null | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!header) return out;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    const name = part.slice(0, eq).trim();
+    if (!name || out.has(name)) continue;
+    let value = part.slice(eq + 1).trim();
+    if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    out.set(name, value);
+  }
+  return out;
+}
+
+/** Fast path: the value of one cookie, without building a map. */
+export function getCookie(header: string | null | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  let i = 0;
+  while (i < header.length) {
+    while (header.charCodeAt(i) === 32) i++;
+    const end = header.indexOf(';', i);
+    const stop = end < 0 ? header.length : end;
+    const eq = header.indexOf('=', i);
+    if (eq > 0 && eq < stop && header.slice(i, eq).trim() === name) return header.slice(eq + 1, stop).trim();
+    i = stop + 1;
+  }
+  return undefined;
+}
+
+export function serializeCookie(name: string, value: string, o: CookieOptions = {}): string {
+  let s = `${name}=${value}; Path=${o.path ?? '/'}`;
+  if (o.maxAge !== undefined) s += `; Max-Age=${Math.floor(o.maxAge)}`;
+  if (o.maxAge === 0) s += '; Expires=Thu, 01 Jan 1970 00:00:00 GMT';
+  if (o.httpOnly !== false) s += '; HttpOnly';
+  if (o.secure) s += '; Secure';
+  if (o.sameSite) s += `; SameSite=${o.sameSite[0]!.toUpperCase()}${o.sameSite.slice(1)}`;
+  if (o.partitioned) s += '; Partitioned';
+  return s;
+}
+
+/** Max bytes of value per cookie chunk: browsers cap name+value+attributes at 4096. */
+export const CHUNK_SIZE = 3800;
+
+/**
+ * Writes `value` as `name`, `name.1`, `name.2`... and clears chunks the request had that are no
+ * longer needed. Returns Set-Cookie header values.
+ */
+export function writeChunked(name: string, value: string, existing: Map<string, string>, o: CookieOptions): string[] {
+  const out: string[] = [];
+  const count = Math.max(1, Math.ceil(value.length / CHUNK_SIZE));
+  for (let i = 0; i < count; i++) {
+    out.push(serializeCookie(i === 0 ? name : `${name}.${i}`, value.slice(i * CHUNK_SIZE, (i + 1) * CHUNK_SIZE), o));
+  }
+  for (const key of existing.keys()) {
+    const m = key.startsWith(`${name}.`) ? Number(key.slice(name.length + 1)) : NaN;
+    if (Number.isInteger(m) && m >= count) out.push(serializeCookie(key, '', { ...o, maxAge: 0 }));
+  }
+  return out;
+}
+
+/** Reassembles a chunked cookie; undefined when absent or a chunk is missing. */
+export function readChunked(name: string, cookies: Map<string, string>): string | undefined {
+  const first = cookies.get(name);
+  if (first === undefined || first === '') return undefined;
+  let value = first;
+  for (let i = 1; ; i++) {
+    const next = cookies.get(`${name}.${i}`);
+    if (next === undefined) break;
+    value += next;
+  }
+  return value;
+}
+
+export function clearChunked(name: string, cookies: Map<string, string>, o: CookieOptions): string[] {
+  const out = [serializeCookie(name, '', { ...o, maxAge: 0 })];
+  for (const key of cookies.keys()) if (key.startsWith(`${name}.`)) out.push(serializeCookie(key, '', { ...o, maxAge: 0 }));
+  return out;
+}

@@ -1,0 +1,54 @@
+import type * as oidc from 'openid-client';
+import { resolveConfig, type ResolvedConfig, type ResolvedIssuer, type SmartConfig } from './config.js';
+import { Discovery } from './discovery.js';
+import { importSigningKey, type SigningKey } from './keys.js';
+import { oauthConfiguration, type AuthServer } from './oauth.js';
+import { Refresher } from './refresh.js';
+import { Sealer } from './seal.js';
+import { SessionManager } from './session/manager.js';
+import { UsedStates } from './transaction.js';
+
+/** Shared state of one `createSmart()` instance: config, caches, keys. Internal. */
+export class SmartCore {
+  readonly cfg: ResolvedConfig;
+  readonly sealer: Sealer;
+  readonly discovery: Discovery;
+  readonly sessions: SessionManager;
+  readonly refresher: Refresher;
+  readonly usedStates = new UsedStates();
+  readonly #keys = new Map<string, Promise<SigningKey[]>>();
+
+  constructor(config: SmartConfig) {
+    this.cfg = resolveConfig(config);
+    this.sealer = new Sealer(this.cfg.session.secrets);
+    this.discovery = new Discovery({
+      fetch: this.cfg.fetch,
+      ttlSeconds: this.cfg.discoveryTtlSeconds,
+      timeoutMs: this.cfg.httpTimeoutMs,
+      allowInsecureHttp: this.cfg.allowInsecureHttp,
+    });
+    this.sessions = new SessionManager(this.cfg, this.sealer);
+    this.refresher = new Refresher(this);
+  }
+
+  /** Private keys are imported once per issuer; a bad key fails with a ConfigError. */
+  keysFor(issuer: ResolvedIssuer): Promise<SigningKey[]> {
+    let p = this.#keys.get(issuer.iss);
+    if (!p) {
+      p = Promise.all(issuer.privateKeys.map((k) => importSigningKey(k, issuer.alg)));
+      p.catch(() => this.#keys.delete(issuer.iss));
+      this.#keys.set(issuer.iss, p);
+    }
+    return p;
+  }
+
+  oauth(issuer: ResolvedIssuer, keys: SigningKey[], as: AuthServer): oidc.Configuration {
+    return oauthConfiguration(this.cfg, issuer, keys, as);
+  }
+
+  log(level: 'debug' | 'warn' | 'error', message: string, meta?: Record<string, unknown>): void {
+    const l = this.cfg.logger;
+    if (level === 'debug') l.debug?.(message, meta);
+    else l[level](message, meta);
+  }
+}

@@ -1,0 +1,171 @@
+import { DiscoveryError, ErrorCode } from './errors.js';
+import { isSecureEnough, normalizeBaseUrl } from './url.js';
+
+/** `.well-known/smart-configuration`, unknown fields kept (SMART checklist A.3). */
+export interface SmartConfiguration {
+  issuer?: string;
+  jwks_uri?: string;
+  authorization_endpoint?: string;
+  token_endpoint: string;
+  token_endpoint_auth_methods_supported?: string[];
+  token_endpoint_auth_signing_alg_values_supported?: string[];
+  grant_types_supported?: string[];
+  registration_endpoint?: string;
+  scopes_supported?: string[];
+  response_types_supported?: string[];
+  management_endpoint?: string;
+  introspection_endpoint?: string;
+  revocation_endpoint?: string;
+  capabilities: string[];
+  code_challenge_methods_supported?: string[];
+  authorization_response_iss_parameter_supported?: boolean;
+  [key: string]: unknown;
+}
+
+export interface DiscoveryOptions {
+  fetch: typeof fetch;
+  ttlSeconds: number;
+  timeoutMs: number;
+  allowInsecureHttp: boolean;
+}
+
+const ENDPOINT_FIELDS = [
+  'authorization_endpoint', 'token_endpoint', 'registration_endpoint', 'management_endpoint',
+  'introspection_endpoint', 'revocation_endpoint', 'jwks_uri',
+] as const;
+const OAUTH_URIS = 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris';
+
+/**
+ * Discovery with a per-issuer TTL cache. Failures are not cached; concurrent callers for the same
+ * issuer share one request. Falls back to the CapabilityStatement oauth-uris extension (SMART v1).
+ */
+export class Discovery {
+  readonly #cache = new Map<string, { value: SmartConfiguration; expires: number }>();
+  readonly #inflight = new Map<string, Promise<SmartConfiguration>>();
+  constructor(private readonly options: DiscoveryOptions) {}
+
+  async get(fhirBaseUrl: string, opts: { capabilityStatementFallback?: boolean } = {}): Promise<SmartConfiguration> {
+    const base = normalizeBaseUrl(fhirBaseUrl);
+    const hit = this.#cache.get(base);
+    if (hit && hit.expires > Date.now()) return hit.value;
+    let p = this.#inflight.get(base);
+    if (!p) {
+      p = this.#load(base, opts.capabilityStatementFallback ?? true).finally(() => this.#inflight.delete(base));
+      this.#inflight.set(base, p);
+    }
+    const value = await p;
+    if (this.options.ttlSeconds > 0) this.#cache.set(base, { value, expires: Date.now() + this.options.ttlSeconds * 1000 });
+    return value;
+  }
+
+  clear(): void {
+    this.#cache.clear();
+  }
+
+  async #load(base: string, fallback: boolean): Promise<SmartConfiguration> {
+    let firstError: unknown;
+    try {
+      // SMART checklist 1: append to the base even when it has a path.
+      const doc = await this.#fetchJson(`${base}/.well-known/smart-configuration`);
+      return validate(resolveEndpoints(doc, base), base, this.options.allowInsecureHttp);
+    } catch (e) {
+      firstError = e;
+      if (e instanceof DiscoveryError && e.code === ErrorCode.INSECURE_ENDPOINT) throw e;
+    }
+    if (fallback) {
+      try {
+        const cs = await this.#fetchJson(`${base}/metadata`);
+        const doc = fromCapabilityStatement(cs);
+        if (doc) return validate(resolveEndpoints(doc, base), base, this.options.allowInsecureHttp);
+      } catch (e) {
+        if (e instanceof DiscoveryError && e.code === ErrorCode.INSECURE_ENDPOINT) throw e;
+      }
+    }
+    if (firstError instanceof DiscoveryError) throw firstError;
+    throw new DiscoveryError(ErrorCode.DISCOVERY_FAILED, `SMART discovery failed for ${base}`, { cause: firstError, status: 502 });
+  }
+
+  async #fetchJson(url: string): Promise<Record<string, unknown>> {
+    let res: Response;
+    try {
+      // Epic answers XML to /metadata without an Accept header (EHR-QUIRKS 5).
+      res = await this.options.fetch(url, {
+        headers: { accept: 'application/json, application/fhir+json;q=0.9' },
+        redirect: 'follow',
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+    } catch (e) {
+      const timeout = e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
+      throw new DiscoveryError(timeout ? ErrorCode.TIMEOUT : ErrorCode.DISCOVERY_FAILED, `SMART discovery failed: ${url} ${timeout ? 'timed out' : 'is unreachable'}`, { cause: e, status: 502 });
+    }
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new DiscoveryError(ErrorCode.DISCOVERY_FAILED, `SMART discovery failed: ${url} answered ${res.status}`, { status: 502 });
+    }
+    try {
+      const json = (await res.json()) as unknown;
+      if (!json || typeof json !== 'object' || Array.isArray(json)) throw new Error('not an object');
+      return json as Record<string, unknown>;
+    } catch (e) {
+      throw new DiscoveryError(ErrorCode.DISCOVERY_INVALID, `SMART discovery failed: ${url} did not answer a JSON object`, { cause: e, status: 502 });
+    }
+  }
+}
+
+/** SMART 2.1+: relative endpoint URLs resolve against the FHIR base (checklist 4). */
+function resolveEndpoints(doc: Record<string, unknown>, base: string): Record<string, unknown> {
+  const out = { ...doc };
+  for (const f of ENDPOINT_FIELDS) {
+    const v = out[f];
+    if (typeof v === 'string' && v) {
+      try {
+        out[f] = new URL(v, `${base}/`).href;
+      } catch {
+        delete out[f];
+      }
+    }
+  }
+  return out;
+}
+
+function validate(doc: Record<string, unknown>, base: string, allowInsecure: boolean): SmartConfiguration {
+  if (typeof doc.token_endpoint !== 'string') {
+    throw new DiscoveryError(ErrorCode.DISCOVERY_INVALID, `SMART configuration of ${base} has no token_endpoint`, { status: 502 });
+  }
+  for (const f of ENDPOINT_FIELDS) {
+    const v = doc[f];
+    // SMART: TLS everywhere; http only on loopback (development) unless dangerously allowed.
+    if (typeof v === 'string' && !isSecureEnough(v, allowInsecure)) {
+      throw new DiscoveryError(ErrorCode.INSECURE_ENDPOINT, `SMART configuration of ${base}: ${f} is not https`, { status: 502 });
+    }
+  }
+  const capabilities = Array.isArray(doc.capabilities) ? doc.capabilities.filter((c): c is string => typeof c === 'string') : [];
+  const methods = doc.code_challenge_methods_supported;
+  return {
+    ...doc,
+    token_endpoint: doc.token_endpoint,
+    capabilities,
+    // SMART 2.0: servers SHALL support S256; we always send it, even to servers that don't say.
+    code_challenge_methods_supported: Array.isArray(methods) ? methods.filter((m): m is string => typeof m === 'string') : ['S256'],
+  } as SmartConfiguration;
+}
+
+/** SMART v1: `rest.security.extension[oauth-uris]` of the CapabilityStatement (checklist 7). */
+export function fromCapabilityStatement(cs: Record<string, unknown>): Record<string, unknown> | undefined {
+  const rest = Array.isArray(cs.rest) ? (cs.rest as Record<string, unknown>[]) : [];
+  for (const r of rest) {
+    const security = r?.security as { extension?: { url?: string; extension?: { url?: string; valueUri?: string }[] }[] } | undefined;
+    const ext = security?.extension?.find((e) => e?.url === OAUTH_URIS);
+    if (!ext?.extension) continue;
+    const uri = (name: string) => ext.extension!.find((e) => e?.url === name)?.valueUri;
+    const doc: Record<string, unknown> = { capabilities: ['launch-ehr', 'launch-standalone', 'client-public', 'client-confidential-symmetric'] };
+    const map = { authorize: 'authorization_endpoint', token: 'token_endpoint', register: 'registration_endpoint', manage: 'management_endpoint', introspect: 'introspection_endpoint', revoke: 'revocation_endpoint' } as const;
+    for (const [k, f] of Object.entries(map)) if (uri(k)) doc[f] = uri(k);
+    return doc.token_endpoint ? doc : undefined;
+  }
+  return undefined;
+}
+
+export function hasCapability(doc: SmartConfiguration, capability: string): boolean {
+  return doc.capabilities.includes(capability);
+}

@@ -1,0 +1,120 @@
+import * as oidc from 'openid-client';
+import type { ResolvedIssuer } from './config.js';
+import type { SmartCore } from './core.js';
+import { hasCapability, type SmartConfiguration } from './discovery.js';
+import { DiscoveryError, ErrorCode, LaunchError } from './errors.js';
+import { autoPostPage, pageHeaders } from './html.js';
+import { randomBytes } from 'node:crypto';
+import type { AuthServer } from './oauth.js';
+import { sealTransaction, transactionCookieName, type Transaction } from './transaction.js';
+import { normalizeBaseUrl, safeReturnPath } from './url.js';
+
+export function authServerFrom(doc: SmartConfiguration, iss: string): AuthServer {
+  return {
+    // Without an issuer (no sso-openid-connect) the FHIR base stands in; RFC 9207 `iss` is then
+    // only compared when the server sends it.
+    issuer: typeof doc.issuer === 'string' ? doc.issuer : iss,
+    tokenEndpoint: doc.token_endpoint,
+    ...(doc.authorization_endpoint ? { authorizationEndpoint: doc.authorization_endpoint } : {}),
+    ...(doc.jwks_uri ? { jwksUri: doc.jwks_uri } : {}),
+    ...(doc.revocation_endpoint ? { revocationEndpoint: doc.revocation_endpoint } : {}),
+    ...(doc.introspection_endpoint ? { introspectionEndpoint: doc.introspection_endpoint } : {}),
+    ...(doc.authorization_response_iss_parameter_supported === true ? { issParameterSupported: true } : {}),
+    ...(doc.token_endpoint_auth_signing_alg_values_supported ? { signingAlgs: doc.token_endpoint_auth_signing_alg_values_supported } : {}),
+  };
+}
+
+/** Refuses early when the server lacks what this launch and client type need (SMART checklist 6). */
+function checkCapabilities(doc: SmartConfiguration, issuer: ResolvedIssuer, ehr: boolean): void {
+  const missing = (what: string) => new DiscoveryError(ErrorCode.CAPABILITY_MISSING, `The EHR at ${issuer.iss} does not support ${what}`, { status: 502 });
+  if (!doc.authorization_endpoint) throw missing('app launch (no authorization_endpoint)');
+  if (doc.capabilities.length) {
+    const mode = ehr ? 'launch-ehr' : 'launch-standalone';
+    if (!hasCapability(doc, mode)) throw missing(mode);
+  }
+  const methods = doc.token_endpoint_auth_methods_supported;
+  if (Array.isArray(methods) && methods.length) {
+    if (issuer.clientType === 'confidential-asymmetric' && !methods.includes('private_key_jwt')) throw missing('private_key_jwt client authentication');
+    if (issuer.clientType === 'confidential-symmetric' && !methods.includes('client_secret_basic')) throw missing('client_secret_basic client authentication');
+  }
+  // SMART 2.0: S256 SHALL be supported; a server offering only `plain` is refused.
+  const pkce = doc.code_challenge_methods_supported;
+  if (Array.isArray(pkce) && pkce.length && !pkce.includes('S256')) throw missing('PKCE S256');
+}
+
+function scopeFor(issuer: ResolvedIssuer, ehr: boolean): string {
+  const scopes = issuer.scope.split(/\s+/).filter(Boolean);
+  // SMART: EHR launch puts `launch` in the scope; a standalone launch has no launch to bind.
+  const out = ehr ? (scopes.includes('launch') ? scopes : ['launch', ...scopes]) : scopes.filter((s) => s !== 'launch');
+  return [...new Set(out)].join(' ');
+}
+
+/** GET {launch}?iss=&launch= (EHR launch) or GET {launch}[?iss=] (standalone). */
+export async function handleLaunch(core: SmartCore, request: Request, url: URL): Promise<Response> {
+  const p = url.searchParams;
+  const launch = p.get('launch') ?? undefined;
+  const rawIss = p.get('iss') ?? undefined;
+  if (launch !== undefined && (!launch || launch.length > 4096)) throw new LaunchError(ErrorCode.LAUNCH_INVALID, 'The launch parameter is empty or too long', { status: 400 });
+  if (launch && !rawIss) throw new LaunchError(ErrorCode.LAUNCH_INVALID, 'An EHR launch needs both `iss` and `launch`', { status: 400 });
+  const iss = rawIss ? normalizeBaseUrl(rawIss) : core.cfg.defaultIss;
+  const issuer = core.cfg.issuers.get(iss);
+  // SMART checklist 12 / RFC 9700 4.4: an iss not on the allowlist is refused before any request.
+  if (!issuer) throw new LaunchError(ErrorCode.ISS_NOT_ALLOWED, 'This EHR (iss) is not on the app\'s list of allowed servers', { status: 403 });
+  const ehr = launch !== undefined;
+
+  const doc = await core.discovery.get(iss, { capabilityStatementFallback: issuer.capabilityStatementFallback });
+  checkCapabilities(doc, issuer, ehr);
+  const as = authServerFrom(doc, iss);
+  const keys = await core.keysFor(issuer);
+  const conf = core.oauth(issuer, keys, as);
+
+  const origin = core.cfg.baseUrl ?? url.origin;
+  const redirectUri = issuer.redirectUri ?? `${origin}${core.cfg.routes.callback}`;
+  const scope = scopeFor(issuer, ehr);
+  // SMART app-launch step 4: state >= 122 bits, fresh per request (openid-client: 256 bits).
+  const state = oidc.randomState();
+  // SMART app-launch: PKCE S256 always (RFC 7636 4.1: 32 random bytes, base64url).
+  const codeVerifier = oidc.randomPKCECodeVerifier();
+  const scopes = scope.split(' ');
+  const nonce = scopes.includes('openid') ? oidc.randomNonce() : undefined;
+  const tx: Transaction = {
+    state, codeVerifier, iss, as, clientId: issuer.clientId, redirectUri, scope,
+    ...(nonce ? { nonce } : {}),
+    ...(launch ? { launch } : {}),
+    returnTo: safeReturnPath(p.get('returnTo'), core.cfg.afterLoginPath),
+    createdAt: Date.now(),
+  };
+  const params: Record<string, string> = {
+    response_type: 'code',
+    client_id: issuer.clientId,
+    redirect_uri: redirectUri,
+    scope,
+    state,
+    // SMART app-launch: aud = the FHIR base URL (= iss for an EHR launch, sent verbatim).
+    aud: rawIss ?? iss,
+    code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
+    code_challenge_method: 'S256',
+    ...(launch ? { launch } : {}),
+    ...(nonce ? { nonce } : {}),
+  };
+  const secure = url.protocol === 'https:';
+  const txCookie = await sealTransaction(core.sealer, tx, transactionCookieName(core.cfg.session.cookieName, state), {
+    ...core.sessions.cookieOptions(secure),
+    path: core.cfg.routes.callback,
+  });
+  const authorizeUrl = oidc.buildAuthorizationUrl(conf, params);
+  const post = issuer.authorizeMethod === 'POST' || (issuer.authorizeMethod === 'auto' && hasCapability(doc, 'authorize-post'));
+  core.log('debug', 'smart-launch: launch', { iss, ehr, post });
+  const headers = new Headers({ 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+  headers.append('set-cookie', txCookie);
+  void request;
+  if (post) {
+    const nonceCsp = randomBytes(16).toString('base64url');
+    const action = new URL(authorizeUrl);
+    const body = autoPostPage(action.origin + action.pathname, action.searchParams, nonceCsp);
+    for (const [k, v] of Object.entries(pageHeaders(nonceCsp))) headers.set(k, v);
+    return new Response(body, { status: 200, headers });
+  }
+  headers.set('location', authorizeUrl.href);
+  return new Response(null, { status: 302, headers });
+}

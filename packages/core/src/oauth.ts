@@ -1,0 +1,81 @@
+import * as oidc from 'openid-client';
+import type { ResolvedConfig, ResolvedIssuer } from './config.js';
+import { ConfigError, ErrorCode, TokenError } from './errors.js';
+import { pickKey, signClientAssertion, type SigningKey } from './keys.js';
+import { isLoopbackUrl } from './url.js';
+
+/** The parts of discovery a token request needs; stored with the transaction and the session. */
+export interface AuthServer {
+  issuer: string;
+  tokenEndpoint: string;
+  authorizationEndpoint?: string;
+  jwksUri?: string;
+  revocationEndpoint?: string;
+  introspectionEndpoint?: string;
+  issParameterSupported?: boolean;
+  signingAlgs?: string[];
+}
+
+/**
+ * Client authentication at the token endpoint (SMART checklist 32-36):
+ * public -> client_id only; symmetric -> HTTP Basic (RFC 6749 2.3.1, encoded by oauth4webapi);
+ * asymmetric -> a fresh private_key_jwt assertion per request, aud = token endpoint, no client_id.
+ */
+export function clientAuth(issuer: ResolvedIssuer, keys: SigningKey[], as: AuthServer): oidc.ClientAuth {
+  if (issuer.clientType === 'confidential-symmetric') return oidc.ClientSecretBasic(issuer.clientSecret!);
+  if (issuer.clientType === 'confidential-asymmetric') {
+    const key = pickKey(keys, as.signingAlgs);
+    if (!key) {
+      throw new ConfigError(`smart-launch config: none of the private keys for ${issuer.iss} uses an algorithm the server accepts (${as.signingAlgs?.join(', ')})`);
+    }
+    return async (_as, client, body) => {
+      body.set('client_assertion_type', 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
+      body.set('client_assertion', await signClientAssertion(key, client.client_id, as.tokenEndpoint));
+    };
+  }
+  return oidc.None();
+}
+
+/** An openid-client Configuration for one client at one authorization server. */
+export function oauthConfiguration(cfg: ResolvedConfig, issuer: ResolvedIssuer, keys: SigningKey[], as: AuthServer): oidc.Configuration {
+  const server: oidc.ServerMetadata = {
+    issuer: as.issuer,
+    token_endpoint: as.tokenEndpoint,
+    ...(as.authorizationEndpoint ? { authorization_endpoint: as.authorizationEndpoint } : {}),
+    ...(as.jwksUri ? { jwks_uri: as.jwksUri } : {}),
+    ...(as.revocationEndpoint ? { revocation_endpoint: as.revocationEndpoint } : {}),
+    ...(as.introspectionEndpoint ? { introspection_endpoint: as.introspectionEndpoint } : {}),
+    ...(as.issParameterSupported ? { authorization_response_iss_parameter_supported: true } : {}),
+  };
+  const conf = new oidc.Configuration(server, issuer.clientId, {}, clientAuth(issuer, keys, as));
+  conf.timeout = Math.ceil(cfg.httpTimeoutMs / 1000);
+  conf[oidc.customFetch] = (url, options) => cfg.fetch(url, options as RequestInit);
+  // Discovery already refused http endpoints off loopback unless dangerously allowed.
+  const endpoints = [as.tokenEndpoint, as.jwksUri, as.revocationEndpoint, as.introspectionEndpoint].filter((u): u is string => !!u);
+  if (endpoints.some((u) => u.startsWith('http:'))) {
+    if (!cfg.allowInsecureHttp && !endpoints.every((u) => u.startsWith('https:') || isLoopbackUrl(u))) {
+      throw new ConfigError('smart-launch: refusing http endpoints off loopback (SMART requires TLS)');
+    }
+    oidc.allowInsecureRequests(conf);
+  }
+  // SMART app-launch: the id_token signature is checked against the issuer's JWKS.
+  if (as.jwksUri) oidc.enableNonRepudiationChecks(conf);
+  return conf;
+}
+
+/** Maps openid-client / oauth4webapi failures to a TokenError with a safe message. */
+export function toTokenError(e: unknown, what: string, code: typeof ErrorCode.TOKEN_REQUEST_FAILED | typeof ErrorCode.REFRESH_FAILED = ErrorCode.TOKEN_REQUEST_FAILED): TokenError {
+  if (e instanceof TokenError) return e;
+  if (e instanceof oidc.ResponseBodyError) {
+    const oauth = { error: String(e.error), ...(e.error_description ? { error_description: String(e.error_description) } : {}), ...(e.cause && typeof e.cause === 'object' && 'error_uri' in e.cause ? { error_uri: String((e.cause as { error_uri: unknown }).error_uri) } : {}) };
+    return new TokenError(code, `${what} failed: ${oauth.error}${oauth.error_description ? ` (${oauth.error_description})` : ''}`, { cause: e, status: 502, oauth });
+  }
+  const err = e as { name?: string; code?: string; message?: string };
+  if (err?.name === 'TimeoutError' || err?.name === 'AbortError' || err?.code === 'OAUTH_TIMEOUT') {
+    return new TokenError(ErrorCode.TIMEOUT, `${what} failed: the authorization server did not answer in time`, { cause: e, status: 504 });
+  }
+  if (typeof err?.code === 'string' && /JWS|JWT|ID_TOKEN|CLAIM/.test(err.code)) {
+    return new TokenError(ErrorCode.ID_TOKEN_INVALID, `${what} failed: the id_token is invalid (${err.code})`, { cause: e, status: 502 });
+  }
+  return new TokenError(code, `${what} failed: ${err?.code ?? err?.name ?? 'error'}`, { cause: e, status: 502 });
+}

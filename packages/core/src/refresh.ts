@@ -1,0 +1,83 @@
+import * as oidc from 'openid-client';
+import { contextFromTokenResponse, normalizeScope } from './context.js';
+import type { SmartCore } from './core.js';
+import { ErrorCode, SessionError, TokenError } from './errors.js';
+import { toTokenError } from './oauth.js';
+import type { SessionData } from './session/types.js';
+
+/**
+ * One refresh at a time per session, in this process (SMART checklist 57; single-use rotating
+ * refresh tokens race otherwise: Medplum, Blue Button). With a store that offers `lock()`, also
+ * across processes: a loser waits for the winner's result in the store.
+ */
+export class Refresher {
+  readonly #inflight = new Map<string, Promise<SessionData>>();
+  constructor(private readonly core: SmartCore) {}
+
+  refresh(data: SessionData): Promise<SessionData> {
+    let p = this.#inflight.get(data.sid);
+    if (!p) {
+      p = this.#locked(data).finally(() => this.#inflight.delete(data.sid));
+      this.#inflight.set(data.sid, p);
+    }
+    return p;
+  }
+
+  async #locked(data: SessionData): Promise<SessionData> {
+    const store = this.core.cfg.session.store;
+    if (!store?.lock) return this.#run(data);
+    const deadline = Date.now() + this.core.cfg.httpTimeoutMs + 2000;
+    for (;;) {
+      const release = await store.lock(`refresh:${data.sid}`, this.core.cfg.httpTimeoutMs + 2000);
+      if (release) {
+        try {
+          // Another instance may have refreshed while we waited for the lock.
+          const current = await store.get(data.sid);
+          if (current && current.rev > data.rev) return current;
+          return await this.#run(current ?? data);
+        } finally {
+          await release();
+        }
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      const current = await store.get(data.sid);
+      if (current && current.rev > data.rev) return current;
+      if (!current) throw new SessionError(ErrorCode.SESSION_EXPIRED, 'The session ended', { status: 401 });
+      if (Date.now() > deadline) throw new TokenError(ErrorCode.TIMEOUT, 'Waiting for another instance to refresh the token timed out', { status: 503 });
+    }
+  }
+
+  async #run(data: SessionData): Promise<SessionData> {
+    if (!data.refreshToken) throw new SessionError(ErrorCode.SESSION_EXPIRED, 'The access token expired and there is no refresh token: launch the app again', { status: 401 });
+    const issuer = this.core.cfg.issuers.get(data.iss);
+    if (!issuer) throw new SessionError(ErrorCode.SESSION_EXPIRED, 'This EHR is no longer configured', { status: 401 });
+    const conf = this.core.oauth(issuer, await this.core.keysFor(issuer), { issuer: data.issuer, tokenEndpoint: data.tokenEndpoint });
+    let tokens: Awaited<ReturnType<typeof oidc.refreshTokenGrant>>;
+    try {
+      // SMART app-launch step 7: same client authentication as the code exchange.
+      tokens = await oidc.refreshTokenGrant(conf, data.refreshToken);
+    } catch (e) {
+      const err = toTokenError(e, 'The token refresh', ErrorCode.REFRESH_FAILED);
+      // RFC 6749 5.2: invalid_grant means the grant is gone; the session ends.
+      if (err.oauth?.error === 'invalid_grant') throw new SessionError(ErrorCode.SESSION_EXPIRED, 'The EHR ended this session (refresh token no longer valid): launch the app again', { status: 401, cause: err });
+      throw err;
+    }
+    const now = Math.floor(Date.now() / 1000);
+    const ctx = contextFromTokenResponse(tokens as unknown as Record<string, unknown>, data.iss);
+    const next: SessionData = {
+      ...data,
+      ...ctx,
+      rev: data.rev + 1,
+      accessToken: tokens.access_token,
+      tokenType: tokens.token_type ?? data.tokenType,
+      scope: normalizeScope(tokens.scope, data.scope),
+      // SMART app-launch step 7: a new refresh token replaces the old; none means keep it (Cerner).
+      refreshToken: tokens.refresh_token ?? data.refreshToken,
+    };
+    if (typeof tokens.expires_in === 'number' && tokens.expires_in > 0) next.expiresAt = now + Math.floor(tokens.expires_in);
+    else delete next.expiresAt;
+    if (!next.refreshToken) delete next.refreshToken;
+    this.core.log('debug', 'smart-launch: token refreshed', { iss: data.iss, rev: next.rev });
+    return next;
+  }
+}

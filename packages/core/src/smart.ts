@@ -1,0 +1,208 @@
+import * as oidc from 'openid-client';
+import { handleCallback } from './callback.js';
+import type { SmartConfig } from './config.js';
+import type { SmartContext } from './context.js';
+import { parseCookies } from './cookies.js';
+import { SmartCore } from './core.js';
+import { ErrorCode, SessionError, SmartError, isSmartError } from './errors.js';
+import { FhirClient } from './fhir-client.js';
+import { errorPage, pageHeaders } from './html.js';
+import { handleLaunch } from './launch.js';
+import { parseScopes, type ScopeSet } from './scopes.js';
+import type { SessionData } from './session/types.js';
+import { safeReturnPath } from './url.js';
+
+/** What the adapters pass in for the per-request session lookup (the hot path). */
+export interface SessionRequest {
+  /** The Cookie header. */
+  cookie: string | null | undefined;
+  /** Absolute request URL (decides the Secure cookie attribute on loopback http). */
+  url: string;
+}
+
+export interface SessionHooks {
+  /** Receives Set-Cookie values produced later, e.g. by a refresh after a FHIR 401. */
+  setCookie?(values: string[]): void;
+}
+
+export interface SessionResult {
+  context: SmartContext | null;
+  /** Set-Cookie values the response must carry (empty when nothing changed). */
+  setCookie: string[];
+  /** Why there is no context when a session existed (expired, refresh failed...). */
+  error?: SmartError;
+}
+
+export interface Smart {
+  /** Handles the launch, callback and logout routes; undefined for any other path. */
+  handle(request: Request): Promise<Response | undefined>;
+  /** Loads (and if needed refreshes) the session of a request. Never throws. */
+  session(req: SessionRequest, hooks?: SessionHooks): Promise<SessionResult>;
+  /** Turns an error into a safe HTML or JSON answer. */
+  errorResponse(error: unknown, request: Request): Response;
+  /** Imports keys and checks what can be checked before the first request. */
+  ready(): Promise<void>;
+  readonly routes: { launch: string; callback: string; logout: string };
+}
+
+const scopeCache = new WeakMap<SessionData, ScopeSet>();
+
+/** Creates the framework-agnostic SMART client. Validates `config` now (throws ConfigError). */
+export function createSmart(config: SmartConfig): Smart {
+  const core = new SmartCore(config);
+  const { routes } = core.cfg;
+
+  function buildContext(data: SessionData, req: SessionRequest, hooks: SessionHooks | undefined): SmartContext {
+    let scopes = scopeCache.get(data);
+    if (!scopes) scopeCache.set(data, (scopes = parseScopes(data.scope)));
+    let current = data;
+    let fhir: FhirClient | undefined;
+    const s = scopes;
+    return {
+      accessToken: data.accessToken,
+      tokenType: data.tokenType,
+      ...(data.expiresAt !== undefined ? { expiresAt: data.expiresAt } : {}),
+      scope: data.scope,
+      scopes: s,
+      hasScope: (scope) => s.has(scope),
+      can: (interaction, type) => s.can(interaction, type),
+      ...(data.patient ? { patient: data.patient } : {}),
+      ...(data.encounter ? { encounter: data.encounter } : {}),
+      fhirContext: data.fhirContext ?? [],
+      ...(data.needPatientBanner !== undefined ? { needPatientBanner: data.needPatientBanner } : {}),
+      ...(data.smartStyleUrl ? { smartStyleUrl: data.smartStyleUrl } : {}),
+      ...(data.intent ? { intent: data.intent } : {}),
+      ...(data.tenant ? { tenant: data.tenant } : {}),
+      ...(data.fhirUser ? { fhirUser: data.fhirUser } : {}),
+      ...(data.idTokenClaims ? { idTokenClaims: data.idTokenClaims } : {}),
+      serverUrl: data.iss,
+      extra: data.extra ?? {},
+      get fhir() {
+        fhir ??= new FhirClient({
+          serverUrl: data.iss,
+          fetch: core.cfg.fetch,
+          getAccessToken: () => current.accessToken,
+          // SMART checklist 57: refresh once on a 401, then retry once.
+          onUnauthorized: async () => {
+            if (!current.refreshToken) return undefined;
+            try {
+              const next = await core.refresher.refresh(current);
+              current = next;
+              const cookies = await core.sessions.save(next, parseCookies(req.cookie), isHttps(req.url));
+              if (cookies.length) hooks?.setCookie?.(cookies);
+              return next.accessToken;
+            } catch (e) {
+              core.log('warn', 'smart-launch: refresh after 401 failed', { code: isSmartError(e) ? e.code : 'error' });
+              return undefined;
+            }
+          },
+        });
+        return fhir;
+      },
+    };
+  }
+
+  async function session(req: SessionRequest, hooks?: SessionHooks): Promise<SessionResult> {
+    const name = core.cfg.session.cookieName;
+    if (!req.cookie || !req.cookie.includes(`${name}=`)) return { context: null, setCookie: [] };
+    const cookies = parseCookies(req.cookie);
+    const secure = isHttps(req.url);
+    let loaded;
+    try {
+      loaded = await core.sessions.load(cookies);
+    } catch (e) {
+      core.log('error', 'smart-launch: session store failed', { code: (e as Error)?.name });
+      return { context: null, setCookie: [], error: new SessionError(ErrorCode.SESSION_INVALID, 'The session store is unavailable', { status: 503, cause: e }) };
+    }
+    // A forged, corrupt or expired cookie: not signed in, and the cookie goes away.
+    if (!loaded) return { context: null, setCookie: await core.sessions.destroy(undefined, cookies, secure) };
+    let { data } = loaded;
+    let setCookie: string[] = loaded.stale ? await core.sessions.cookieFor(data, cookies, secure) : [];
+    const now = Date.now() / 1000;
+    if (data.expiresAt !== undefined && data.expiresAt - core.cfg.refreshSkewSeconds <= now) {
+      try {
+        const next = await core.refresher.refresh(data);
+        // Concurrent requests share one refresh; each response still carries the new cookie.
+        setCookie = await core.sessions.save(next, cookies, secure);
+        data = next;
+      } catch (e) {
+        const err = isSmartError(e) ? e : new SessionError(ErrorCode.REFRESH_FAILED, 'The token refresh failed', { cause: e, status: 502 });
+        if (err instanceof SessionError && err.code === ErrorCode.SESSION_EXPIRED) {
+          return { context: null, setCookie: await core.sessions.destroy(data, cookies, secure), error: err };
+        }
+        // A transient failure while the token is still valid: keep going with it.
+        if (data.expiresAt! > now) core.log('warn', 'smart-launch: early refresh failed; using the current token', { code: err.code });
+        else return { context: null, setCookie, error: err };
+      }
+    }
+    return { context: buildContext(data, req, hooks), setCookie };
+  }
+
+  async function logout(request: Request, url: URL): Promise<Response> {
+    const cookies = parseCookies(request.headers.get('cookie'));
+    const loaded = await core.sessions.load(cookies).catch(() => undefined);
+    const data = loaded?.data;
+    if (data?.revocationEndpoint && data.refreshToken) {
+      const issuer = core.cfg.issuers.get(data.iss);
+      if (issuer) {
+        try {
+          const conf = core.oauth(issuer, await core.keysFor(issuer), { issuer: data.issuer, tokenEndpoint: data.tokenEndpoint, revocationEndpoint: data.revocationEndpoint });
+          // RFC 7009: revoke the refresh token (and with it, at most servers, its access tokens).
+          await oidc.tokenRevocation(conf, data.refreshToken, { token_type_hint: 'refresh_token' });
+        } catch (e) {
+          core.log('warn', 'smart-launch: token revocation failed', { code: (e as { code?: string })?.code ?? 'error' });
+        }
+      }
+    }
+    const headers = new Headers({ location: safeReturnPath(url.searchParams.get('returnTo'), core.cfg.afterLogoutPath), 'cache-control': 'no-store' });
+    for (const c of await core.sessions.destroy(data, cookies, url.protocol === 'https:')) headers.append('set-cookie', c);
+    return new Response(null, { status: 302, headers });
+  }
+
+  function errorResponse(error: unknown, request: Request): Response {
+    const err = isSmartError(error) ? error : new SmartError(ErrorCode.AUTHORIZATION_ERROR, 'Sign-in failed', { cause: error });
+    if (!isSmartError(error)) core.log('error', 'smart-launch: unexpected error', { name: (error as Error)?.name });
+    else core.log('warn', `smart-launch: ${err.code}`, { status: err.status });
+    const headers = new Headers();
+    for (const c of (error as { clearCookies?: string[] })?.clearCookies ?? []) headers.append('set-cookie', c);
+    if (wantsJson(request)) {
+      headers.set('content-type', 'application/json');
+      headers.set('cache-control', 'no-store');
+      return new Response(JSON.stringify(err.toJSON()), { status: err.status, headers });
+    }
+    for (const [k, v] of Object.entries(pageHeaders())) headers.set(k, v);
+    return new Response(errorPage('Could not sign in to the EHR', { code: err.code, message: err.message, ...(err.oauth ? { oauth: err.oauth } : {}) }, routes.launch), { status: err.status, headers });
+  }
+
+  async function handle(request: Request): Promise<Response | undefined> {
+    const url = new URL(request.url);
+    const path = url.pathname;
+    if (path !== routes.launch && path !== routes.callback && path !== routes.logout) return undefined;
+    const method = request.method.toUpperCase();
+    try {
+      if (path === routes.logout && (method === 'GET' || method === 'POST')) return await logout(request, url);
+      if (method !== 'GET' && method !== 'HEAD') return new Response('Method Not Allowed', { status: 405, headers: { allow: 'GET' } });
+      if (path === routes.launch) return await handleLaunch(core, request, url);
+      return await handleCallback(core, request, url);
+    } catch (e) {
+      return errorResponse(e, request);
+    }
+  }
+
+  async function ready(): Promise<void> {
+    for (const issuer of core.cfg.issuers.values()) await core.keysFor(issuer);
+  }
+
+  return { handle, session, errorResponse, ready, routes };
+}
+
+function isHttps(url: string): boolean {
+  return url.startsWith('https:');
+}
+
+function wantsJson(request: Request): boolean {
+  const accept = request.headers.get('accept') ?? '';
+  return accept.includes('application/json') && !accept.includes('text/html');
+}
+
+export { SmartCore };

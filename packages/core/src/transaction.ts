@@ -1,0 +1,61 @@
+import { timingSafeEqual } from 'node:crypto';
+import { getCookie, serializeCookie, type CookieOptions } from './cookies.js';
+import type { AuthServer } from './oauth.js';
+import type { Sealer } from './seal.js';
+
+/** A pending authorization, sealed into its own cookie per state (SMART checklist 25). */
+export interface Transaction {
+  state: string;
+  codeVerifier: string;
+  nonce?: string;
+  iss: string;
+  as: AuthServer;
+  clientId: string;
+  redirectUri: string;
+  scope: string;
+  launch?: string;
+  returnTo: string;
+  createdAt: number;
+}
+
+export const TRANSACTION_TTL_SECONDS = 600;
+
+/** One cookie per state, so parallel tabs/launches don't overwrite each other. */
+export function transactionCookieName(sessionCookie: string, state: string): string {
+  return `${sessionCookie}_tx_${state.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 22)}`;
+}
+
+export async function sealTransaction(sealer: Sealer, tx: Transaction, name: string, o: CookieOptions): Promise<string> {
+  return serializeCookie(name, await sealer.seal(tx, TRANSACTION_TTL_SECONDS), { ...o, maxAge: TRANSACTION_TTL_SECONDS });
+}
+
+export async function openTransaction(sealer: Sealer, cookieHeader: string | null, name: string, state: string): Promise<Transaction | undefined> {
+  const sealed = getCookie(cookieHeader, name);
+  if (!sealed) return undefined;
+  const tx = await sealer.unseal<Transaction>(sealed, TRANSACTION_TTL_SECONDS);
+  sealer.forget(sealed);
+  if (!tx || typeof tx.state !== 'string') return undefined;
+  // SMART app-launch step 4: the state on the redirect must be the one we sent.
+  const a = Buffer.from(tx.state);
+  const b = Buffer.from(state);
+  if (a.length !== b.length || !timingSafeEqual(a, b)) return undefined;
+  if (Date.now() - tx.createdAt > TRANSACTION_TTL_SECONDS * 1000) return undefined;
+  return tx;
+}
+
+/**
+ * States already redeemed in this process (RFC 9700 4.2.4: state is single use). The sealed
+ * cookie is also deleted on the callback; this catches a replayed callback carrying the old cookie.
+ */
+export class UsedStates {
+  readonly #seen = new Map<string, number>();
+  /** Returns false when the state was already used. */
+  use(state: string): boolean {
+    const now = Date.now();
+    if (this.#seen.size > 50_000) for (const [k, t] of this.#seen) if (t < now) this.#seen.delete(k);
+    const t = this.#seen.get(state);
+    if (t !== undefined && t > now) return false;
+    this.#seen.set(state, now + TRANSACTION_TTL_SECONDS * 1000);
+    return true;
+  }
+}

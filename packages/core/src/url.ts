@@ -1,0 +1,41 @@
+/** URL helpers shared by config, discovery and the callback. */
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+export function isLoopbackUrl(url: URL | string): boolean {
+  const u = typeof url === 'string' ? new URL(url) : url;
+  return LOOPBACK.has(u.hostname) || u.hostname.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(u.hostname);
+}
+
+/** FHIR base URLs compare without a trailing slash (SMART checklist 12: trailing slash normalised). */
+export function normalizeBaseUrl(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+/** `http` is acceptable only on loopback unless explicitly allowed. */
+export function isSecureEnough(url: string, allowInsecure: boolean): boolean {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'https:' || (u.protocol === 'http:' && (allowInsecure || isLoopbackUrl(u)));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A post-login / post-logout target must be a same-origin relative path (SMART app-launch: no
+ * open redirects; RFC 9700 4.11). Anything else falls back to `fallback`.
+ */
+export function safeReturnPath(value: string | null | undefined, fallback: string): string {
+  if (!value || typeof value !== 'string' || value.length > 2048) return fallback;
+  if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return fallback;
+  if (/[\u0000-\u001f\\]/.test(value)) return fallback;
+  try {
+    const base = new URL('http://x.invalid');
+    const u = new URL(value, base);
+    if (u.origin !== base.origin) return fallback;
+    return u.pathname + u.search + u.hash;
+  } catch {
+    return fallback;
+  }
+}
