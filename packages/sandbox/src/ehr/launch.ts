@@ -1,0 +1,38 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { redirect, sendHtml } from '../http.js';
+import type { SandboxState } from '../state.js';
+import { ehrPage } from './page.js';
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `GET /ehr/launch`: with `launch_url`, an EHR launch (SMART 2.2 app-launch §EHR launch):
+ * 302 to `<launch_url>?iss=<fhir base>&launch=<opaque>`. Without it, the EHR screen.
+ */
+export function makeEhrHandler(state: SandboxState) {
+  return async (_req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    const q = url.searchParams;
+    const launchUrl = q.get('launch_url');
+    if (!launchUrl) return sendHtml(res, 200, await ehrPage(state));
+    if (!isHttpUrl(launchUrl)) return sendHtml(res, 400, 'launch_url must be an http(s) URL');
+    const patient = q.get('patient') || state.defaultPatient;
+    const launch = state.launches.create({
+      patient,
+      encounter: q.get('encounter') || undefined,
+      user: q.get('user') || state.defaultUser,
+      intent: q.get('intent') || undefined,
+      needPatientBanner: q.has('need_patient_banner') ? q.get('need_patient_banner') === 'true' : undefined,
+    });
+    const target = new URL(launchUrl);
+    target.searchParams.set('iss', state.fhirBaseUrl);
+    target.searchParams.set('launch', launch);
+    redirect(res, target.toString());
+  };
+}

@@ -1,0 +1,23 @@
+import type { Provider } from 'oidc-provider';
+import instance from 'oidc-provider/lib/helpers/weak_cache.js';
+import { isResourceScope, parseScopeString } from '../scopes.js';
+
+/**
+ * oidc-provider only keeps scopes listed in its static `scopes` configuration and silently drops the
+ * rest. SMART resource scopes are a grammar (SMART 2.2 scopes §Syntax, including `?param=value`
+ * constraints), not a list, so each syntactically valid one is added to that set the first time a
+ * request carries it; everything else (unknown scopes) keeps being dropped.
+ */
+export class DynamicScopes {
+  readonly #known: Set<string>;
+
+  constructor(provider: Provider) {
+    this.#known = instance(provider).configuration.scopes;
+  }
+
+  register(scope: string | undefined): void {
+    for (const s of parseScopeString(scope)) {
+      if (!this.#known.has(s) && isResourceScope(s)) this.#known.add(s);
+    }
+  }
+}
