@@ -1,0 +1,322 @@
+/**
+ * The HTTP-level conformance suite every example app (Express, Next.js, NestJS) must pass: the
+ * same launches, client types, refresh, logout and negative cases, driven through the contract
+ * in shared/CONTRACTS.md against the real sandbox EHR.
+ */
+import { createServer, type Server } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox } from '@smart-launch/sandbox';
+import { TestBrowser } from '../helpers/browser.js';
+import { repoRoot } from '../helpers/processes.js';
+
+export interface AppUnderTest {
+  baseUrl: string;
+  stop(): Promise<void>;
+}
+export type StartApp = (env: Record<string, string>) => Promise<AppUnderTest>;
+
+export const SECRET = 'conformance-session-secret-0123456789abcdef';
+const key = (name: string) => readFileSync(`${repoRoot}/packages/sandbox/keys/${name}`, 'utf8');
+
+/** Standalone launch from the app's /launch to the page it lands on. */
+export async function standaloneLogin(app: AppUnderTest, browser = new TestBrowser(), query = '') {
+  const r = await browser.navigate(`${app.baseUrl}/launch${query}`);
+  return { browser, ...r };
+}
+
+export async function ehrLogin(app: AppUnderTest, sandbox: Sandbox, patient = 'p2', browser = new TestBrowser()) {
+  const r = await browser.navigate(`${sandbox.origin}/ehr/launch?launch_url=${encodeURIComponent(`${app.baseUrl}/launch`)}&patient=${patient}&user=pr1`);
+  return { browser, ...r };
+}
+
+async function context(app: AppUnderTest, browser: TestBrowser) {
+  const res = await browser.fetch(`${app.baseUrl}/api/context`, { headers: { accept: 'application/json' } });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+function sessionCookieValue(browser: TestBrowser): string {
+  return [...browser.cookies].filter(([n]) => n === 'smart_session' || n.startsWith('smart_session.')).map(([, c]) => c.value).join('');
+}
+
+export function conformanceSuite(name: string, start: StartApp): void {
+  describe(`conformance: ${name}`, () => {
+    let sandbox: Sandbox;
+    const apps: AppUnderTest[] = [];
+    const launchApp = async (env: Record<string, string> = {}) => {
+      const app = await start({ SMART_ISS: sandbox.fhirBaseUrl, SESSION_SECRET: SECRET, ...env });
+      apps.push(app);
+      return app;
+    };
+
+    beforeAll(async () => {
+      // 62 s tokens: with the default 60 s refresh skew, a token needs refreshing after ~2 s.
+      sandbox = await startSandbox({ port: 0, autoApprove: true, quiet: true, accessTokenTtl: 62 });
+    });
+    afterAll(async () => {
+      await Promise.all(apps.map((a) => a.stop()));
+      await sandbox?.stop();
+    });
+
+    describe('public client', () => {
+      let app: AppUnderTest;
+      beforeAll(async () => {
+        app = await launchApp();
+      });
+
+      it('without a session: / links to /launch and the API answers 401 JSON', async () => {
+        const b = new TestBrowser();
+        const page = await b.navigate(`${app.baseUrl}/`);
+        expect(page.res.status).toBe(200);
+        expect(page.body).toContain('href="/launch"');
+        const ctx = await context(app, b);
+        expect(ctx.status).toBe(401);
+        expect(ctx.body.error).toBe('not_authenticated');
+        const pat = await b.fetch(`${app.baseUrl}/api/patient`, { headers: { accept: 'application/json' } });
+        expect(pat.status).toBe(401);
+      });
+
+      it('standalone launch: authorize request carries PKCE S256, state, aud; the app shows the patient', async () => {
+        const { browser, res, body, url } = await standaloneLogin(app);
+        expect(res.status).toBe(200);
+        expect(new URL(url).origin).toBe(app.baseUrl);
+        expect(body).toContain('id="patient-name"');
+        // The authorize request, by GET or by POST form.
+        const authorize = browser.hops.find((h) => h.url.startsWith(sandbox.origin) && /auth/.test(new URL(h.url).pathname));
+        expect(authorize).toBeDefined();
+        const launchHop = browser.hops.find((h) => h.url.startsWith(`${app.baseUrl}/launch`))!;
+        expect(launchHop.setCookie.some((c) => /^smart_session_tx_[A-Za-z0-9_-]+=/.test(c) && /HttpOnly/.test(c) && /SameSite=Lax/.test(c))).toBe(true);
+        const ctx = await context(app, browser);
+        expect(ctx.status).toBe(200);
+        expect(ctx.body).toMatchObject({ patient: expect.any(String), serverUrl: sandbox.fhirBaseUrl });
+        expect(Object.keys(ctx.body).sort()).toEqual(['encounter', 'expiresAt', 'fhirUser', 'patient', 'scope', 'serverUrl']);
+        expect(String(ctx.body.fhirUser)).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/fhir\/(Practitioner|Patient)\//);
+        expect(String(ctx.body.scope)).toContain('patient/');
+        const p = await browser.fetch(`${app.baseUrl}/api/patient`);
+        expect(p.status).toBe(200);
+        const patient = (await p.json()) as { resourceType: string; id: string };
+        expect(patient).toMatchObject({ resourceType: 'Patient', id: ctx.body.patient });
+      });
+
+      it('the callback clears the code from the URL with a no-referrer redirect', async () => {
+        const { browser } = await standaloneLogin(app);
+        const cb = browser.hops.find((h) => h.url.startsWith(`${app.baseUrl}/callback`))!;
+        expect(cb.status).toBe(302);
+        expect(cb.location).toBe('/');
+        expect(cb.setCookie.some((c) => c.startsWith('smart_session='))).toBe(true);
+        expect(cb.setCookie.find((c) => c.startsWith('smart_session='))).toMatch(/HttpOnly/);
+        // No token ever appears in a URL.
+        for (const h of browser.hops) expect(`${h.url} ${h.location ?? ''}`).not.toMatch(/access_token|refresh_token|id_token=/);
+      });
+
+      it('EHR launch: patient and encounter come from the EHR launch context', async () => {
+        const { browser, body } = await ehrLogin(app, sandbox, 'p2');
+        expect(body).toContain('id="patient-name"');
+        const launchHop = browser.hops.find((h) => h.url.startsWith(`${app.baseUrl}/launch`))!;
+        const q = new URL(launchHop.url).searchParams;
+        expect(q.get('iss')).toBe(sandbox.fhirBaseUrl);
+        expect(q.get('launch')).toBeTruthy();
+        const ctx = await context(app, browser);
+        expect(ctx.body.patient).toBe('p2');
+        expect(ctx.body.encounter).toEqual(expect.any(String));
+      });
+
+      it('returnTo is honoured only as a same-origin path (no open redirect)', async () => {
+        const ok = await standaloneLogin(app, new TestBrowser(), '?returnTo=%2Fapi%2Fcontext');
+        expect(ok.url).toBe(`${app.baseUrl}/api/context`);
+        const evil = await standaloneLogin(app, new TestBrowser(), `?returnTo=${encodeURIComponent('https://evil.example/steal')}`);
+        expect(evil.url).toBe(`${app.baseUrl}/`);
+        const evil2 = await standaloneLogin(app, new TestBrowser(), `?returnTo=${encodeURIComponent('//evil.example/steal')}`);
+        expect(evil2.url).toBe(`${app.baseUrl}/`);
+      });
+
+      it('logout ends the session, and its old cookie does not come back', async () => {
+        const { browser } = await standaloneLogin(app);
+        const oldCookie = browser.cookieHeader(`${app.baseUrl}/`);
+        const out = await browser.fetch(`${app.baseUrl}/logout`);
+        expect(out.status).toBe(302);
+        expect(out.headers.getSetCookie().some((c) => c.startsWith('smart_session=;') && /Max-Age=0/.test(c))).toBe(true);
+        expect((await context(app, browser)).status).toBe(401);
+        const replay = await fetch(`${app.baseUrl}/api/context`, { headers: { cookie: oldCookie, accept: 'application/json' } });
+        expect(replay.status).toBe(401);
+      });
+
+      it('a tampered session cookie is no session', async () => {
+        const { browser } = await standaloneLogin(app);
+        const c = browser.cookies.get('smart_session')!;
+        c.value = c.value.slice(0, 40) + (c.value[40] === 'A' ? 'B' : 'A') + c.value.slice(41);
+        expect((await context(app, browser)).status).toBe(401);
+      });
+    });
+
+    describe('negative cases', () => {
+      let app: AppUnderTest;
+      let evil: Server;
+      let evilHits = 0;
+      beforeAll(async () => {
+        app = await launchApp();
+        evil = createServer((_req, res) => {
+          evilHits++;
+          res.end('{}');
+        });
+        await new Promise<void>((r) => evil.listen(0, '127.0.0.1', r));
+      });
+      afterAll(() => new Promise<void>((r) => evil.close(() => r())));
+
+      it('an iss that is not allowlisted is refused before any request goes out', async () => {
+        const port = (evil.address() as { port: number }).port;
+        const b = new TestBrowser();
+        const res = await b.fetch(`${app.baseUrl}/launch?iss=${encodeURIComponent(`http://127.0.0.1:${port}/fhir`)}&launch=abc`);
+        expect(res.status).toBe(403);
+        expect(await res.text()).toContain('iss_not_allowed');
+        expect(evilHits).toBe(0);
+      });
+
+      it('a callback with an unknown state is refused; no session is created', async () => {
+        const b = new TestBrowser();
+        const res = await b.fetch(`${app.baseUrl}/callback?code=abc&state=forged-state-value`);
+        expect(res.status).toBe(400);
+        expect(await res.text()).toContain('state_mismatch');
+        expect(b.cookies.has('smart_session')).toBe(false);
+      });
+
+      it('a callback without state is refused', async () => {
+        const res = await fetch(`${app.baseUrl}/callback?code=abc`, { redirect: 'manual' });
+        expect(res.status).toBe(400);
+        expect(await res.text()).toContain('state_missing');
+      });
+
+      it('a callback URL is single use, and useless in another browser', async () => {
+        const victim = new TestBrowser();
+        // Stop at the callback: navigate until the sandbox redirects to the app's callback.
+        let url = `${app.baseUrl}/launch`;
+        let init: RequestInit = {};
+        let callbackUrl: string | undefined;
+        for (let i = 0; i < 15 && !callbackUrl; i++) {
+          const res = await victim.fetch(url, init);
+          const loc = res.headers.get('location');
+          const body = await res.text();
+          init = {};
+          if (loc) {
+            const next = new URL(loc, url).href;
+            if (next.startsWith(`${app.baseUrl}/callback`)) callbackUrl = next;
+            url = next;
+          } else {
+            const { autoPostForm } = await import('../helpers/browser.js');
+            const form = autoPostForm(body);
+            if (!form) throw new Error(`stuck at ${url} (${res.status})`);
+            url = new URL(form.action, url).href;
+            init = { method: 'POST', body: new URLSearchParams(form.fields), headers: { 'content-type': 'application/x-www-form-urlencoded' } };
+          }
+        }
+        expect(callbackUrl).toBeDefined();
+        // Another browser (no transaction cookie) cannot use the code.
+        const attacker = new TestBrowser();
+        expect((await attacker.fetch(callbackUrl!)).status).toBe(400);
+        // The victim's first use works, a replay with the same cookie does not.
+        const txCookie = victim.cookieHeader(callbackUrl!);
+        expect((await victim.fetch(callbackUrl!)).status).toBe(302);
+        const replay = await fetch(callbackUrl!, { headers: { cookie: txCookie }, redirect: 'manual' });
+        expect(replay.status).toBe(400);
+      });
+
+      it('a denied authorization becomes a typed, escaped error page and no session', async () => {
+        sandbox.fail({ kind: 'access_denied', clientId: 'demo-public' });
+        const { browser, res, body } = await standaloneLogin(app);
+        expect(res.status).toBe(403);
+        expect(body).toContain('authorization_denied');
+        expect(body).not.toMatch(/<script(?! nonce)/);
+        expect(browser.cookies.has('smart_session')).toBe(false);
+      });
+
+      it('an invalid_scope error is surfaced with its OAuth error code', async () => {
+        sandbox.fail({ kind: 'invalid_scope', clientId: 'demo-public' });
+        const { res, body } = await standaloneLogin(app);
+        expect(res.status).toBe(400);
+        expect(body).toContain('authorization_error');
+        expect(body).toContain('invalid_scope');
+      });
+
+      it('a token endpoint failure is a safe 502 page', async () => {
+        sandbox.fail({ kind: 'token_500', clientId: 'demo-public' });
+        const { res, body, browser } = await standaloneLogin(app);
+        expect(res.status).toBe(502);
+        expect(body).toContain('token_request_failed');
+        expect(browser.cookies.has('smart_session')).toBe(false);
+      });
+    });
+
+    describe('refresh', () => {
+      let app: AppUnderTest;
+      beforeAll(async () => {
+        app = await launchApp();
+      });
+
+      it('refreshes before expiry and sends the new session cookie', async () => {
+        const { browser } = await standaloneLogin(app);
+        const first = await context(app, browser);
+        const before = sessionCookieValue(browser);
+        sandbox.resetStats();
+        await new Promise((r) => setTimeout(r, 2500));
+        const p = await browser.fetch(`${app.baseUrl}/api/patient`);
+        expect(p.status).toBe(200);
+        expect(sandbox.stats().token.refresh_token ?? 0).toBe(1);
+        expect(sessionCookieValue(browser)).not.toBe(before);
+        const second = await context(app, browser);
+        expect(Number(second.body.expiresAt)).toBeGreaterThan(Number(first.body.expiresAt));
+      });
+
+      it('50 concurrent requests with an expiring token cause exactly one refresh', async () => {
+        const { browser } = await standaloneLogin(app);
+        await new Promise((r) => setTimeout(r, 2500));
+        sandbox.resetStats();
+        const cookie = browser.cookieHeader(`${app.baseUrl}/`);
+        const results = await Promise.all(Array.from({ length: 50 }, () => fetch(`${app.baseUrl}/api/patient`, { headers: { cookie } })));
+        expect(results.map((r) => r.status)).toEqual(Array(50).fill(200));
+        expect(sandbox.stats().token.refresh_token ?? 0).toBe(1);
+      });
+
+      it('a revoked refresh token ends the session cleanly (401, cookie cleared)', async () => {
+        const { browser } = await standaloneLogin(app);
+        await sandbox.revokeRefreshTokens('demo-public');
+        await new Promise((r) => setTimeout(r, 2500));
+        const res = await browser.fetch(`${app.baseUrl}/api/context`, { headers: { accept: 'application/json' } });
+        expect(res.status).toBe(401);
+        expect(((await res.json()) as { error: string }).error).toBe('session_expired');
+        expect(browser.cookies.has('smart_session')).toBe(false);
+      });
+    });
+
+    describe.each([
+      ['confidential symmetric (client_secret_basic)', { SMART_CLIENT_ID: 'demo-symmetric', SMART_CLIENT_SECRET: 'demo-secret' }],
+      ['confidential asymmetric RS384 (private_key_jwt)', { SMART_CLIENT_ID: 'demo-asymmetric', SMART_PRIVATE_KEY: key('demo-rs384.private.jwk.json') }],
+      ['confidential asymmetric ES384 (private_key_jwt)', { SMART_CLIENT_ID: 'demo-asymmetric', SMART_PRIVATE_KEY: key('demo-es384.private.jwk.json') }],
+    ])('%s', (_label, env) => {
+      let app: AppUnderTest;
+      beforeAll(async () => {
+        app = await launchApp(env);
+      });
+      it('standalone and EHR launch, then a refresh', async () => {
+        const s = await standaloneLogin(app);
+        expect(s.body).toContain('id="patient-name"');
+        const e = await ehrLogin(app, sandbox, 'p3');
+        expect((await context(app, e.browser)).body.patient).toBe('p3');
+        await new Promise((r) => setTimeout(r, 2500));
+        sandbox.resetStats();
+        expect((await e.browser.fetch(`${app.baseUrl}/api/patient`)).status).toBe(200);
+        expect(sandbox.stats().token.refresh_token ?? 0).toBe(1);
+      });
+    });
+
+    describe('wrong client credentials', () => {
+      it('a wrong client secret is rejected at the token endpoint: no session', async () => {
+        const app = await launchApp({ SMART_CLIENT_ID: 'demo-symmetric', SMART_CLIENT_SECRET: 'not-the-secret' });
+        const { res, body, browser } = await standaloneLogin(app);
+        expect(res.status).toBe(502);
+        expect(body).toContain('invalid_client');
+        expect(body).not.toContain('not-the-secret');
+        expect(browser.cookies.has('smart_session')).toBe(false);
+      });
+    });
+  });
+}
