@@ -111,3 +111,12 @@ export async function fhirGet(url: string, accessToken?: string) {
   const res = await fetch(url, { headers: accessToken ? { authorization: `Bearer ${accessToken}` } : {} });
   return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, any> };
 }
+
+/** Authorization code flow for demo-public, returning the token response. */
+export async function publicLogin(sandbox: { origin: string; fhirBaseUrl: string }, scope: string, launch?: string) {
+  const a = await authorize(sandbox, { clientId: 'demo-public', scope, ...(launch ? { launch } : {}) });
+  if (!a.code) throw new Error(`no code: ${a.callback}`);
+  return token(sandbox.origin, {
+    grant_type: 'authorization_code', code: a.code, code_verifier: a.verifier, redirect_uri: REDIRECT_URI, client_id: 'demo-public',
+  });
+}

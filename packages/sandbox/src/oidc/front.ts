@@ -42,7 +42,16 @@ export function makeOidcFront(provider: Provider, state: SandboxState) {
       const form = new URLSearchParams(raw);
       scopes.register(form.get('scope') ?? undefined);
       if (url.pathname === OIDC_ROUTES.token && (await tokenFront(req, res, form))) return;
-      (req as IncomingMessage & { body?: string }).body = form.toString();
+      if (url.pathname === OIDC_ROUTES.authorization) {
+        // SMART 2.2 app-launch step 4 (authorize-post). oidc-provider only takes POST here with
+        // SameSite=None cookies, which need https; the form is handed to it as the equivalent GET.
+        req.method = 'GET';
+        req.url = `${OIDC_ROUTES.authorization}?${form}`;
+        delete req.headers['content-type'];
+        delete req.headers['content-length'];
+      } else {
+        (req as IncomingMessage & { body?: string }).body = form.toString();
+      }
     }
     callback(req, res);
   };
