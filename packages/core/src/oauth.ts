@@ -74,8 +74,11 @@ export function toTokenError(e: unknown, what: string, code: typeof ErrorCode.TO
   if (err?.name === 'TimeoutError' || err?.name === 'AbortError' || err?.code === 'OAUTH_TIMEOUT') {
     return new TokenError(ErrorCode.TIMEOUT, `${what} failed: the authorization server did not answer in time`, { cause: e, status: 504 });
   }
-  if (typeof err?.code === 'string' && /JWS|JWT|ID_TOKEN|CLAIM/.test(err.code)) {
-    return new TokenError(ErrorCode.ID_TOKEN_INVALID, `${what} failed: the id_token is invalid (${err.code})`, { cause: e, status: 502 });
+  // oauth4webapi messages name the failed check, never the token or claim values.
+  const inner = (err as { cause?: { message?: unknown } })?.cause?.message;
+  const detail = typeof inner === 'string' ? inner : typeof err?.message === 'string' ? err.message : '';
+  if (/JWT|JWS|ID Token|id_token|nonce|signature/i.test(detail) || (typeof err?.code === 'string' && /JWT|KEY_SELECTION/.test(err.code))) {
+    return new TokenError(ErrorCode.ID_TOKEN_INVALID, `${what} failed: the id_token is invalid (${detail.slice(0, 120)})`, { cause: e, status: 502 });
   }
-  return new TokenError(code, `${what} failed: ${err?.code ?? err?.name ?? 'error'}`, { cause: e, status: 502 });
+  return new TokenError(code, `${what} failed: ${detail.slice(0, 120) || err?.code || 'error'}`, { cause: e, status: 502 });
 }

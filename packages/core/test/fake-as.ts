@@ -1,0 +1,70 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
+
+/**
+ * A scriptable authorization server for error paths a real server can't produce on demand
+ * (bad id_token signature, wrong nonce, missing patient, endpoint switches...). Records requests.
+ */
+export interface FakeAs {
+  url: string;
+  fhirBase: string;
+  requests: { path: string; method: string; headers: IncomingMessage['headers']; body: string }[];
+  smartConfig: Record<string, unknown>;
+  /** Builds the token response for a code request; default: a valid one. */
+  tokenResponse: (form: URLSearchParams) => Promise<{ status: number; body: Record<string, unknown> }>;
+  signIdToken(claims: Record<string, unknown>, opts?: { wrongKey?: boolean; alg?: string }): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startFakeAs(): Promise<FakeAs> {
+  const { privateKey, publicKey } = await generateKeyPair('RS256');
+  const other = await generateKeyPair('RS256');
+  const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+  let server!: Server;
+  const fake: FakeAs = {
+    url: '',
+    fhirBase: '',
+    requests: [],
+    smartConfig: {},
+    tokenResponse: async () => ({ status: 200, body: { access_token: 'AT-1', token_type: 'Bearer', expires_in: 3600, scope: 'openid fhirUser patient/*.rs launch/patient', patient: 'p1', refresh_token: 'RT-1' } }),
+    async signIdToken(claims, opts = {}) {
+      return new SignJWT(claims).setProtectedHeader({ alg: opts.alg ?? 'RS256', kid: 'k1' }).sign(opts.wrongKey ? other.privateKey : privateKey);
+    },
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', async () => {
+      const path = new URL(req.url!, fake.url).pathname;
+      fake.requests.push({ path, method: req.method!, headers: req.headers, body });
+      const json = (status: number, o: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+        res.end(JSON.stringify(o));
+      };
+      if (path === '/fhir/.well-known/smart-configuration') return json(200, fake.smartConfig);
+      if (path === '/jwks') return json(200, { keys: [jwk] });
+      if (path === '/token') {
+        const r = await fake.tokenResponse(new URLSearchParams(body));
+        return json(r.status, r.body);
+      }
+      if (path === '/revoke') return json(200, {});
+      json(404, { error: 'not_found' });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  fake.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  fake.fhirBase = `${fake.url}/fhir`;
+  fake.smartConfig = {
+    issuer: fake.url,
+    jwks_uri: `${fake.url}/jwks`,
+    authorization_endpoint: `${fake.url}/authorize`,
+    token_endpoint: `${fake.url}/token`,
+    revocation_endpoint: `${fake.url}/revoke`,
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'private_key_jwt'],
+    token_endpoint_auth_signing_alg_values_supported: ['RS384', 'ES384'],
+    capabilities: ['launch-ehr', 'launch-standalone', 'client-public', 'client-confidential-symmetric', 'client-confidential-asymmetric', 'sso-openid-connect'],
+    code_challenge_methods_supported: ['S256'],
+  };
+  return fake;
+}
