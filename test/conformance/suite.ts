@@ -25,8 +25,8 @@ export async function standaloneLogin(app: AppUnderTest, browser = new TestBrows
   return { browser, ...r };
 }
 
-export async function ehrLogin(app: AppUnderTest, sandbox: Sandbox, patient = 'p2', browser = new TestBrowser()) {
-  const r = await browser.navigate(`${sandbox.origin}/ehr/launch?launch_url=${encodeURIComponent(`${app.baseUrl}/launch`)}&patient=${patient}&user=pr1`);
+export async function ehrLogin(app: AppUnderTest, sandbox: Sandbox, patient = 'p2', browser = new TestBrowser(), encounter?: string) {
+  const r = await browser.navigate(`${sandbox.origin}/ehr/launch?launch_url=${encodeURIComponent(`${app.baseUrl}/launch`)}&patient=${patient}&user=pr1${encounter ? `&encounter=${encounter}` : ''}`);
   return { browser, ...r };
 }
 
@@ -110,7 +110,7 @@ export function conformanceSuite(name: string, start: StartApp): void {
       });
 
       it('EHR launch: patient and encounter come from the EHR launch context', async () => {
-        const { browser, body } = await ehrLogin(app, sandbox, 'p2');
+        const { browser, body } = await ehrLogin(app, sandbox, 'p2', new TestBrowser(), 'e2-1');
         expect(body).toContain('id="patient-name"');
         const launchHop = browser.hops.find((h) => h.url.startsWith(`${app.baseUrl}/launch`))!;
         const q = new URL(launchHop.url).searchParams;
@@ -118,7 +118,7 @@ export function conformanceSuite(name: string, start: StartApp): void {
         expect(q.get('launch')).toBeTruthy();
         const ctx = await context(app, browser);
         expect(ctx.body.patient).toBe('p2');
-        expect(ctx.body.encounter).toEqual(expect.any(String));
+        expect(ctx.body.encounter).toBe('e2-1');
       });
 
       it('returnTo is honoured only as a same-origin path (no open redirect)', async () => {

@@ -70,6 +70,12 @@ export function toTokenError(e: unknown, what: string, code: typeof ErrorCode.TO
     const oauth = { error: String(e.error), ...(e.error_description ? { error_description: String(e.error_description) } : {}), ...(e.cause && typeof e.cause === 'object' && 'error_uri' in e.cause ? { error_uri: String((e.cause as { error_uri: unknown }).error_uri) } : {}) };
     return new TokenError(code, `${what} failed: ${oauth.error}${oauth.error_description ? ` (${oauth.error_description})` : ''}`, { cause: e, status: 502, oauth });
   }
+  if (e instanceof oidc.WWWAuthenticateChallengeError) {
+    // A 401 with WWW-Authenticate (e.g. invalid_client): the challenge carries the OAuth error.
+    const p = e.cause.find((c) => c.parameters.error)?.parameters;
+    const oauth = { error: String(p?.error ?? 'invalid_client'), ...(p?.error_description ? { error_description: String(p.error_description) } : {}) };
+    return new TokenError(code, `${what} failed: ${oauth.error}${oauth.error_description ? ` (${oauth.error_description})` : ''}`, { cause: e, status: 502, oauth });
+  }
   const err = e as { name?: string; code?: string; message?: string };
   if (err?.name === 'TimeoutError' || err?.name === 'AbortError' || err?.code === 'OAUTH_TIMEOUT') {
     return new TokenError(ErrorCode.TIMEOUT, `${what} failed: the authorization server did not answer in time`, { cause: e, status: 504 });
