@@ -16,7 +16,10 @@ export function createApp(config: SmartConfig): Express {
       const { fhir, patient } = req.smart;
       const [p, vitals] = await Promise.all([
         fhir.read<Patient>('Patient', patient),
-        fhir.search<Observation>('Observation', { patient, category: 'vital-signs', _sort: '-date', _count: 10 }).catch((): Bundle<Observation> => ({ resourceType: 'Bundle', type: 'searchset', entry: [] })),
+        fhir.search<Observation>('Observation', { patient, category: 'vital-signs', _sort: '-date', _count: 10 }).catch((e: unknown): Bundle<Observation> => {
+          console.warn(`example: vital signs search failed: ${(e as Error).message}`);
+          return { resourceType: 'Bundle', type: 'searchset', entry: [] };
+        }),
       ]);
       res.type('html').send(appPage({ patient: p, observations: (vitals.entry ?? []).map((x) => x.resource!).filter(Boolean), ...(req.smart.fhirUser ? { fhirUser: req.smart.fhirUser } : {}), showBanner: req.smart.needPatientBanner !== false }));
     } catch (e) {

@@ -32,8 +32,8 @@ export function appPage(args: { patient?: Patient; observations: Observation[]; 
   return layout(
     `${patientName(patient)} — Patient summary`,
     `<header><strong>Patient summary</strong><span>${args.fhirUser ? `<span class="muted">${e(args.fhirUser)}</span> · ` : ''}<a href="/logout">Log out</a></span></header>
-${args.showBanner ? `<section class="banner"><h1 id="patient-name">${e(patientName(patient))}</h1><div class="muted">Born <span id="birth-date">${e(patient?.birthDate ?? 'unknown')}</span> · ${e(patient?.gender ?? '')} · id ${e(patient?.id ?? '')}</div></section>` : `<span id="patient-name" hidden>${e(patientName(patient))}</span>`}
-<main><h2>Latest vital signs</h2>${rows ? `<table id="vitals"><thead><tr><th>Measure</th><th>Value</th><th>When</th></tr></thead><tbody>${rows}</tbody></table>` : '<p class="muted">No vital signs recorded.</p>'}</main>`,
+${args.showBanner ? `<section class="banner"><h1 id="patient-name">${e(patientName(patient))}</h1><div class="muted">Born <span id="birth-date">${e(patient?.birthDate ?? 'unknown')}</span> · ${e(patient?.gender ?? '')} · id ${e(patient?.id ?? '')}</div></section>` : ''}
+<main><h2>Latest vital signs${args.showBanner ? '' : ` · <span id="patient-name">${e(patientName(patient))}</span>`}</h2>${rows ? `<table id="vitals"><thead><tr><th>Measure</th><th>Value</th><th>When</th></tr></thead><tbody>${rows}</tbody></table>` : '<p class="muted">No vital signs recorded.</p>'}</main>`,
   );
 }
 

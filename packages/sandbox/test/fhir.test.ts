@@ -36,6 +36,15 @@ describe('patient compartment', () => {
     const patients = await fhirGet(at('Patient'), patientToken);
     expect(patients.body.entry.map((e: any) => e.resource.id)).toEqual(['p1']);
   });
+
+  it('accepts a reference search parameter as a bare id or as Type/id', async () => {
+    const bare = await fhirGet(at('Observation?patient=p1&category=vital-signs'), patientToken);
+    const typed = await fhirGet(at('Observation?patient=Patient/p1&category=vital-signs'), patientToken);
+    expect(bare.body.total).toBeGreaterThan(0);
+    expect(bare.body.total).toBe(typed.body.total);
+    const other = await fhirGet(at('Observation?patient=p2'), patientToken);
+    expect(other.body.entry ?? []).toHaveLength(0);
+  });
 });
 
 describe('scope enforcement', () => {

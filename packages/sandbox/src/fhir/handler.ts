@@ -104,6 +104,15 @@ export function makeFhirHandler(provider: Provider, state: SandboxState) {
     const count = Math.min(Math.max(Number(query.get('_count') ?? 20) || 20, 1), 1000);
     const offset = Math.max(Number(query.get('_offset') ?? 0) || 0, 0);
     const own = new URLSearchParams(query);
+    // FHIR search: a reference parameter may be a bare id (`patient=123`) as well as `Patient/123`;
+    // Medplum's in-memory engine only matches the typed form, so bare ids are typed here.
+    for (const [name, targetType] of [['patient', 'Patient'], ['subject', 'Patient'], ['encounter', 'Encounter']] as const) {
+      const values = own.getAll(name);
+      if (values.length && values.some((v) => /^[A-Za-z0-9\-.]{1,64}$/.test(v))) {
+        own.delete(name);
+        for (const v of values) own.append(name, /^[A-Za-z0-9\-.]{1,64}$/.test(v) ? `${targetType}/${v}` : v);
+      }
+    }
     own.set('_count', String(count));
     own.set('_offset', String(offset));
     const effective = new URLSearchParams([...own.entries(), ...filters]);
