@@ -1,0 +1,3 @@
+import { handlers } from '../../smart';
+
+export const { GET, POST } = handlers;

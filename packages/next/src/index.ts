@@ -1,0 +1,98 @@
+import { cookies, headers } from 'next/headers.js';
+import type { NextRequest } from 'next/server.js';
+import { createSmart, type SessionResult, type Smart, type SmartConfig, type SmartContext } from '@smart-launch/core';
+import { parseSetCookie } from './cookies.js';
+import { createProxy, type SmartProxyOptions } from './proxy.js';
+import { requestOrigin, unauthorized } from './responses.js';
+
+/** A config, a core instance, or a function returning one (read lazily so `next build` needs no env). */
+export type SmartNextInput = SmartConfig | Smart | (() => SmartConfig | Smart);
+
+export type SmartRouteHandler = (request: Request) => Promise<Response>;
+
+export interface SmartNext {
+  /** `export const { GET, POST } = handlers` in the launch, callback and logout route files. */
+  readonly handlers: { GET: SmartRouteHandler; POST: SmartRouteHandler };
+  /**
+   * The SMART session of the current request (Server Components, Server Actions, Route Handlers),
+   * the same `SmartContext` as Express's `req.smart`; null without one.
+   */
+  getSmart(): Promise<SmartContext | null>;
+  /** Wraps a Route Handler: 401 JSON without a session, else `handler(request, smart, ctx)`. */
+  withSmart<C>(handler: (request: NextRequest, smart: SmartContext, ctx: C) => Response | Promise<Response>): (request: NextRequest, ctx: C) => Promise<Response>;
+  /** The `proxy` export of `proxy.ts`: refreshes ahead of rendering and guards paths. */
+  proxy(options?: SmartProxyOptions): (request: NextRequest) => Promise<Response>;
+  /** Creates and validates the instance, imports keys: call it from `instrumentation.ts` `register()`. */
+  ready(): Promise<void>;
+  /** The core instance (created on first use). */
+  readonly smart: Smart;
+}
+
+const isSmart = (x: unknown): x is Smart => typeof (x as Smart)?.handle === 'function' && typeof (x as Smart)?.session === 'function';
+
+/**
+ * `export const { handlers, getSmart, proxy } = smartNext(() => config)` in one `smart.ts`.
+ * Refresh rule: Server Components cannot set cookies, so the proxy refreshes before rendering;
+ * getSmart() saves what changed where Next.js allows it (Route Handlers, Server Actions).
+ */
+export function smartNext(input: SmartNextInput): SmartNext {
+  let instance: Smart | undefined;
+  const get = (): Smart => {
+    if (!instance) {
+      const value = typeof input === 'function' ? input() : input;
+      instance = isSmart(value) ? value : createSmart(value);
+    }
+    return instance;
+  };
+  // A config object is validated now; a function when the server starts (ready()) or on first use.
+  if (typeof input !== 'function') get();
+  const warn = (message: string) => {
+    const logger = typeof input === 'function' || isSmart(input) ? undefined : input.logger;
+    if (logger) logger.warn(message);
+    else console.warn(message);
+  };
+
+  const route: SmartRouteHandler = async (request) => {
+    const url = new URL(request.url);
+    // The SMART routes take no body (authorize responses arrive by GET; logout by GET or POST).
+    const web = new Request(new URL(url.pathname + url.search, requestOrigin(request.headers, request.url)), { method: request.method, headers: request.headers });
+    return (await get().handle(web)) ?? new Response('Not Found', { status: 404 });
+  };
+
+  async function load(): Promise<SessionResult> {
+    const [h, jar] = await Promise.all([headers(), cookies()]);
+    const save = (values: string[]) => {
+      for (const c of values.map(parseSetCookie)) {
+        try {
+          jar.set(c.name, c.value, c.options);
+        } catch {
+          // Server Components cannot set cookies: the proxy must have refreshed before rendering.
+          warn('smart-launch: a session change could not be saved from a Server Component; run the smart-launch proxy on this path');
+          return;
+        }
+      }
+    };
+    const result = await get().session({ cookie: h.get('cookie'), url: `${requestOrigin(h, 'http://localhost')}/` }, { setCookie: save });
+    if (result.setCookie.length) save(result.setCookie);
+    return result;
+  }
+
+  return {
+    handlers: { GET: route, POST: route },
+    getSmart: async () => (await load()).context,
+    withSmart: (handler) => async (request, ctx) => {
+      const result = await load();
+      return result.context ? handler(request, result.context, ctx) : unauthorized(result.error);
+    },
+    proxy: (options) => createProxy(get, options),
+    ready: async () => get().ready(),
+    get smart() {
+      return get();
+    },
+  };
+}
+
+export { unauthorized } from './responses.js';
+export { applySetCookie, parseSetCookie } from './cookies.js';
+export type { SmartProxyOptions } from './proxy.js';
+export type { SmartConfig, SmartContext } from '@smart-launch/core';
