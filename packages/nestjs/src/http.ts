@@ -1,0 +1,73 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import type { SmartContext, SmartError } from '@smart-launch/core';
+
+declare module 'node:http' {
+  interface IncomingMessage {
+    /** The SMART session of this request, or null when there is none. Set by SmartMiddleware. */
+    smart?: SmartContext | null;
+    /** Why `smart` is null although a session cookie came (expired, refresh failed...). */
+    smartError?: SmartError;
+  }
+}
+
+/** Express passes its req/res (Node's, extended); Fastify's middie the raw Node ones. */
+export type RawRequest = IncomingMessage & { originalUrl?: string };
+
+/** The Node request behind a Nest HTTP request object (Express: itself; Fastify: `.raw`). */
+export function rawRequest(req: unknown): RawRequest {
+  return ((req as { raw?: RawRequest }).raw ?? req) as RawRequest;
+}
+
+export function rawResponse(res: unknown): ServerResponse {
+  return ((res as { raw?: ServerResponse }).raw ?? res) as ServerResponse;
+}
+
+/** Path and query as the client sent them (middleware mounts may have stripped `req.url`). */
+export function originalUrl(req: RawRequest): string {
+  return req.originalUrl ?? req.url ?? '/';
+}
+
+export function pathname(req: RawRequest): string {
+  const url = originalUrl(req);
+  const q = url.search(/[?#]/);
+  return q < 0 ? url : url.slice(0, q);
+}
+
+export function requestUrl(req: RawRequest): string {
+  const proto = (req.socket as TLSSocket | undefined)?.encrypted ? 'https' : 'http';
+  return `${proto}://${req.headers.host ?? 'localhost'}${originalUrl(req)}`;
+}
+
+export function toWebRequest(req: RawRequest): Request {
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v === undefined) continue;
+    if (Array.isArray(v)) for (const x of v) headers.append(k, x);
+    else headers.set(k, v);
+  }
+  // The SMART routes take no body (authorize responses arrive by GET; logout by GET or POST).
+  return new Request(requestUrl(req), { method: req.method ?? 'GET', headers });
+}
+
+export function appendCookies(res: ServerResponse, values: string[]): void {
+  if (!values.length || res.headersSent) return;
+  const prev = res.getHeader('set-cookie');
+  res.setHeader('set-cookie', [...(prev === undefined ? [] : Array.isArray(prev) ? prev : [String(prev)]), ...values]);
+}
+
+export async function send(res: ServerResponse, web: Response): Promise<void> {
+  res.statusCode = web.status;
+  web.headers.forEach((value, key) => {
+    if (key !== 'set-cookie') res.setHeader(key, value);
+  });
+  appendCookies(res, web.headers.getSetCookie());
+  res.end(web.body ? Buffer.from(await web.arrayBuffer()) : undefined);
+}
+
+/** Same rule as the Express adapter: browsers get a redirect, everything else JSON. */
+export function wantsJson(req: RawRequest): boolean {
+  if (req.headers['x-requested-with'] === 'XMLHttpRequest') return true;
+  const accept = req.headers.accept ?? '';
+  return !accept.includes('text/html') || pathname(req).startsWith('/api/');
+}
