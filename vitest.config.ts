@@ -10,6 +10,7 @@ export default defineConfig({
     alias: {
       '@smart-launch/core': src('core'),
       '@smart-launch/express': src('express'),
+      '@smart-launch/next': src('next'),
       '@smart-launch/nestjs': src('nestjs'),
       '@smart-launch/sandbox': src('sandbox'),
     },

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { cookies, headers } from 'next/headers.js';
 import type { NextRequest } from 'next/server.js';
 import { createSmart, type SessionResult, type Smart, type SmartConfig, type SmartContext } from '@smart-launch/core';
@@ -28,6 +29,28 @@ export interface SmartNext {
   readonly smart: Smart;
 }
 
+/**
+ * Next.js evaluates smart.ts once per bundle (proxy, each route, the RSC layer) in one process, so
+ * instances are shared per config content on globalThis: one refresh single-flight, one memory of
+ * the newest session revision (a refresh Next.js could not send as a cookie is re-sent next time).
+ */
+const REGISTRY = Symbol.for('@smart-launch/next.instances');
+function shared(config: SmartConfig): Smart {
+  const g = globalThis as { [REGISTRY]?: Map<string, Smart> };
+  const registry = (g[REGISTRY] ??= new Map());
+  const key = createHash('sha256').update(JSON.stringify(config, keyPart)).digest('base64url');
+  let smart = registry.get(key);
+  if (!smart) registry.set(key, (smart = createSmart(config)));
+  return smart;
+}
+
+// Functions by source, class instances (a store, one per bundle) by class: the first one wins.
+function keyPart(_key: string, v: unknown): unknown {
+  if (typeof v === 'function') return `fn:${String(v)}`;
+  if (v && typeof v === 'object' && !Array.isArray(v) && Object.getPrototypeOf(v) !== Object.prototype) return `obj:${v.constructor?.name}`;
+  return v;
+}
+
 const isSmart = (x: unknown): x is Smart => typeof (x as Smart)?.handle === 'function' && typeof (x as Smart)?.session === 'function';
 
 /**
@@ -40,7 +63,7 @@ export function smartNext(input: SmartNextInput): SmartNext {
   const get = (): Smart => {
     if (!instance) {
       const value = typeof input === 'function' ? input() : input;
-      instance = isSmart(value) ? value : createSmart(value);
+      instance = isSmart(value) ? value : shared(value);
     }
     return instance;
   };
