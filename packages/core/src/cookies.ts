@@ -84,6 +84,20 @@ export function readChunked(name: string, cookies: Map<string, string>): string 
   return value;
 }
 
+/** readChunked straight from a Cookie header (the hot path: no Map for the usual one chunk). */
+export function readChunkedHeader(name: string, header: string): string | undefined {
+  const first = getCookie(header, name);
+  if (!first) return undefined;
+  if (!header.includes(`${name}.1=`)) return first;
+  let value = first;
+  for (let i = 1; ; i++) {
+    const next = getCookie(header, `${name}.${i}`);
+    if (next === undefined) break;
+    value += next;
+  }
+  return value;
+}
+
 export function clearChunked(name: string, cookies: Map<string, string>, o: CookieOptions): string[] {
   const out = [serializeCookie(name, '', { ...o, maxAge: 0 })];
   for (const key of cookies.keys()) if (key.startsWith(`${name}.`)) out.push(serializeCookie(key, '', { ...o, maxAge: 0 }));

@@ -155,6 +155,32 @@ export class FhirClient {
     return this.#send<T>(url, init, `${(init.method ?? 'GET').toUpperCase()} ${path || '/'}`);
   }
 
+  /**
+   * Like {@link request} but returns the raw `Response` (status and headers, body unread), for
+   * asynchronous FHIR operations such as bulk `$export` (202 + Content-Location). Same URL rules,
+   * redirect rules and single 401 retry; only network failures and timeouts throw.
+   * @throws FhirError `fhir_foreign_url` for a URL outside `serverUrl` (no request made).
+   */
+  async fetchRaw(pathOrUrl: string, init: FhirRequestInit & { timeoutMs?: number } = {}): Promise<Response> {
+    const url = this.#resolve(pathOrUrl);
+    const timeoutMs = init.timeoutMs ?? this.#timeoutMs;
+    const send = async (token: string) => {
+      try {
+        return await this.#fetchFollowing(url, init, token, AbortSignal.timeout(timeoutMs));
+      } catch (cause) {
+        if (cause instanceof FhirError) throw cause;
+        if (isAbort(cause)) throw new FhirError(ErrorCode.TIMEOUT, `FHIR ${url.pathname} timed out after ${timeoutMs} ms`, { status: 504 });
+        throw new FhirError(ErrorCode.FHIR_REQUEST_FAILED, `FHIR ${url.pathname} failed: network error`, { cause, status: 502 });
+      }
+    };
+    const res = await send(await this.#options.getAccessToken());
+    if (res.status !== 401 || !this.#options.onUnauthorized) return res;
+    const fresh = await this.#options.onUnauthorized();
+    if (fresh === undefined) return res;
+    await res.body?.cancel();
+    return send(fresh);
+  }
+
   /** Resolves a path or URL and checks it lies under the base: same origin and path prefix. */
   #resolve(pathOrUrl: string): URL {
     const absolute = /^[a-z][a-z\d+.-]*:/i.test(pathOrUrl);

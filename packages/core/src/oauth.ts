@@ -21,7 +21,7 @@ export interface AuthServer {
  * public -> client_id only; symmetric -> HTTP Basic (RFC 6749 2.3.1, encoded by oauth4webapi);
  * asymmetric -> a fresh private_key_jwt assertion per request, aud = token endpoint, no client_id.
  */
-export function clientAuth(issuer: ResolvedIssuer, keys: SigningKey[], as: AuthServer): oidc.ClientAuth {
+export function clientAuth(issuer: Pick<ResolvedIssuer, 'iss' | 'clientType' | 'clientSecret'>, keys: SigningKey[], as: AuthServer): oidc.ClientAuth {
   if (issuer.clientType === 'confidential-symmetric') return oidc.ClientSecretBasic(issuer.clientSecret!);
   if (issuer.clientType === 'confidential-asymmetric') {
     const key = pickKey(keys, as.signingAlgs);
@@ -37,7 +37,10 @@ export function clientAuth(issuer: ResolvedIssuer, keys: SigningKey[], as: AuthS
 }
 
 /** An openid-client Configuration for one client at one authorization server. */
-export function oauthConfiguration(cfg: ResolvedConfig, issuer: ResolvedIssuer, keys: SigningKey[], as: AuthServer): oidc.Configuration {
+export function oauthConfiguration(
+  cfg: Pick<ResolvedConfig, 'httpTimeoutMs' | 'fetch' | 'allowInsecureHttp'>,
+  issuer: Pick<ResolvedIssuer, 'iss' | 'clientId' | 'clientType' | 'clientSecret'>,
+  keys: SigningKey[], as: AuthServer): oidc.Configuration {
   const server: oidc.ServerMetadata = {
     issuer: as.issuer,
     token_endpoint: as.tokenEndpoint,

@@ -12,7 +12,9 @@ import { sealData, unsealData } from 'iron-session';
 export class Sealer {
   readonly #sealWith: Record<string, string>;
   readonly #unsealWith: Record<string, string>;
-  readonly #cache = new Map<string, { value: unknown; expires: number }>();
+  // Keyed by the seal's tail (its HMAC): hashing a whole 2-4 KB cookie on every request is the
+  // dominant cost otherwise. A hit is only used when the full sealed string is identical.
+  readonly #cache = new Map<string, { sealed: string; value: unknown; expires: number }>();
   readonly #cacheSize: number;
 
   constructor(secrets: string[], options: { cacheSize?: number } = {}) {
@@ -26,14 +28,24 @@ export class Sealer {
     return sealData(value, { password: this.#sealWith, ttl: ttlSeconds });
   }
 
+  /** Synchronous cache lookup: the verified value of `sealed`, if this process unsealed it lately. */
+  peek<T extends object>(sealed: string): T | undefined {
+    const key = sealed.slice(-64);
+    const hit = this.#cache.get(key);
+    if (!hit) return undefined;
+    if (hit.sealed !== sealed) return undefined;
+    if (hit.expires <= Date.now()) {
+      this.#cache.delete(key);
+      return undefined;
+    }
+    return hit.value as T;
+  }
+
   /** Returns the unsealed object, or undefined when the seal is forged, corrupt or expired. */
   async unseal<T extends object>(sealed: string, ttlSeconds: number): Promise<T | undefined> {
     const now = Date.now();
-    const hit = this.#cache.get(sealed);
-    if (hit) {
-      if (hit.expires > now) return hit.value as T;
-      this.#cache.delete(sealed);
-    }
+    const cached = this.peek<T>(sealed);
+    if (cached) return cached;
     let value: Record<string, unknown>;
     try {
       value = await unsealData<Record<string, unknown>>(sealed, { password: this.#unsealWith, ttl: ttlSeconds });
@@ -44,11 +56,11 @@ export class Sealer {
     if (!value || typeof value !== 'object' || Object.keys(value).length === 0) return undefined;
     if (this.#cache.size >= this.#cacheSize) this.#cache.delete(this.#cache.keys().next().value!);
     // iron's own expiry is ttl-based: never cache beyond it (the ttl is checked again on a miss).
-    this.#cache.set(sealed, { value, expires: now + Math.min(ttlSeconds * 1000, 5 * 60_000) });
+    this.#cache.set(sealed.slice(-64), { sealed, value, expires: now + Math.min(ttlSeconds * 1000, 5 * 60_000) });
     return value as T;
   }
 
   forget(sealed: string): void {
-    this.#cache.delete(sealed);
+    if (this.#cache.get(sealed.slice(-64))?.sealed === sealed) this.#cache.delete(sealed.slice(-64));
   }
 }

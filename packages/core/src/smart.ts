@@ -9,6 +9,7 @@ import { FhirClient } from './fhir-client.js';
 import { errorPage, pageHeaders } from './html.js';
 import { handleLaunch } from './launch.js';
 import { parseScopes, type ScopeSet } from './scopes.js';
+import { SessionContext } from './session/context.js';
 import type { SessionData } from './session/types.js';
 import { safeReturnPath } from './url.js';
 
@@ -38,6 +39,11 @@ export interface Smart {
   handle(request: Request): Promise<Response | undefined>;
   /** Loads (and if needed refreshes) the session of a request. Never throws. */
   session(req: SessionRequest, hooks?: SessionHooks): Promise<SessionResult>;
+  /**
+   * The synchronous fast path of `session()`: the result when no I/O is needed (no session
+   * cookie, or a verified fresh session), undefined when the caller must await `session()`.
+   */
+  peekSession(req: SessionRequest, hooks?: SessionHooks): SessionResult | undefined;
   /** Turns an error into a safe HTML or JSON answer. */
   errorResponse(error: unknown, request: Request): Response;
   /** Imports keys and checks what can be checked before the first request. */
@@ -55,56 +61,48 @@ export function createSmart(config: SmartConfig): Smart {
   function buildContext(data: SessionData, req: SessionRequest, hooks: SessionHooks | undefined): SmartContext {
     let scopes = scopeCache.get(data);
     if (!scopes) scopeCache.set(data, (scopes = parseScopes(data.scope)));
-    let current = data;
-    let fhir: FhirClient | undefined;
-    const s = scopes;
-    return {
-      accessToken: data.accessToken,
-      tokenType: data.tokenType,
-      ...(data.expiresAt !== undefined ? { expiresAt: data.expiresAt } : {}),
-      scope: data.scope,
-      scopes: s,
-      hasScope: (scope) => s.has(scope),
-      can: (interaction, type) => s.can(interaction, type),
-      ...(data.patient ? { patient: data.patient } : {}),
-      ...(data.encounter ? { encounter: data.encounter } : {}),
-      fhirContext: data.fhirContext ?? [],
-      ...(data.needPatientBanner !== undefined ? { needPatientBanner: data.needPatientBanner } : {}),
-      ...(data.smartStyleUrl ? { smartStyleUrl: data.smartStyleUrl } : {}),
-      ...(data.intent ? { intent: data.intent } : {}),
-      ...(data.tenant ? { tenant: data.tenant } : {}),
-      ...(data.fhirUser ? { fhirUser: data.fhirUser } : {}),
-      ...(data.idTokenClaims ? { idTokenClaims: data.idTokenClaims } : {}),
-      serverUrl: data.iss,
-      extra: data.extra ?? {},
-      get fhir() {
-        fhir ??= new FhirClient({
-          serverUrl: data.iss,
-          fetch: core.cfg.fetch,
-          getAccessToken: () => current.accessToken,
-          // SMART checklist 57: refresh once on a 401, then retry once.
-          onUnauthorized: async () => {
-            if (!current.refreshToken) return undefined;
-            try {
-              const next = await core.refresher.refresh(current);
-              current = next;
-              const cookies = await core.sessions.save(next, parseCookies(req.cookie), isHttps(req.url));
-              if (cookies.length) hooks?.setCookie?.(cookies);
-              return next.accessToken;
-            } catch (e) {
-              core.log('warn', 'smart-launch: refresh after 401 failed', { code: isSmartError(e) ? e.code : 'error' });
-              return undefined;
-            }
-          },
-        });
-        return fhir;
-      },
-    };
+    return new SessionContext(data, scopes, () => {
+      let current = data;
+      return new FhirClient({
+        serverUrl: data.iss,
+        fetch: core.cfg.fetch,
+        getAccessToken: () => current.accessToken,
+        // SMART checklist 57: refresh once on a 401, then retry once.
+        onUnauthorized: async () => {
+          if (!current.refreshToken) return undefined;
+          try {
+            const next = await core.refresher.refresh(current);
+            current = next;
+            const cookies = await core.sessions.save(next, parseCookies(req.cookie), isHttps(req.url));
+            if (cookies.length) hooks?.setCookie?.(cookies);
+            return next.accessToken;
+          } catch (e) {
+            core.log('warn', 'smart-launch: refresh after 401 failed', { code: isSmartError(e) ? e.code : 'error' });
+            return undefined;
+          }
+        },
+      });
+    });
   }
 
-  async function session(req: SessionRequest, hooks?: SessionHooks): Promise<SessionResult> {
-    const name = core.cfg.session.cookieName;
-    if (!req.cookie || !req.cookie.includes(`${name}=`)) return { context: null, setCookie: [] };
+  const needsRefresh = (data: SessionData) => data.expiresAt !== undefined && data.expiresAt - core.cfg.refreshSkewSeconds <= Date.now() / 1000;
+  const cookieMarker = `${core.cfg.session.cookieName}=`;
+
+  /** Hot path: no session cookie, or a session this process already verified and still fresh. */
+  function peekSession(req: SessionRequest, hooks?: SessionHooks): SessionResult | undefined {
+    const cookie = req.cookie;
+    if (!cookie || !cookie.includes(cookieMarker)) return { context: null, setCookie: [] };
+    const hit = core.sessions.peek(cookie);
+    if (hit && !hit.stale && !needsRefresh(hit.data)) return { context: buildContext(hit.data, req, hooks), setCookie: [] };
+    return undefined;
+  }
+
+  function session(req: SessionRequest, hooks?: SessionHooks): Promise<SessionResult> {
+    const hit = peekSession(req, hooks);
+    return hit ? Promise.resolve(hit) : loadSession(req, hooks);
+  }
+
+  async function loadSession(req: SessionRequest, hooks?: SessionHooks): Promise<SessionResult> {
     const cookies = parseCookies(req.cookie);
     const secure = isHttps(req.url);
     let loaded;
@@ -119,7 +117,7 @@ export function createSmart(config: SmartConfig): Smart {
     let { data } = loaded;
     let setCookie: string[] = loaded.stale ? await core.sessions.cookieFor(data, cookies, secure) : [];
     const now = Date.now() / 1000;
-    if (data.expiresAt !== undefined && data.expiresAt - core.cfg.refreshSkewSeconds <= now) {
+    if (needsRefresh(data)) {
       try {
         const next = await core.refresher.refresh(data);
         // Concurrent requests share one refresh; each response still carries the new cookie.
@@ -193,7 +191,7 @@ export function createSmart(config: SmartConfig): Smart {
     for (const issuer of core.cfg.issuers.values()) await core.keysFor(issuer);
   }
 
-  return { handle, session, errorResponse, ready, routes };
+  return { handle, session, peekSession, errorResponse, ready, routes };
 }
 
 function isHttps(url: string): boolean {

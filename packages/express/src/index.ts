@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { createSmart, ErrorCode, type Smart, type SmartConfig, type SmartContext, type SmartError } from '@smart-launch/core';
+import { createSmart, ErrorCode, type SessionResult, type Smart, type SmartConfig, type SmartContext, type SmartError } from '@smart-launch/core';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -16,7 +16,7 @@ declare global {
 export type SmartMiddleware = RequestHandler & { readonly smart: Smart };
 
 function requestUrl(req: Request): string {
-  return `${req.protocol}://${req.get('host') ?? 'localhost'}${req.originalUrl}`;
+  return `${req.protocol}://${req.headers.host ?? 'localhost'}${req.originalUrl}`;
 }
 
 function toWebRequest(req: Request): globalThis.Request {
@@ -61,14 +61,17 @@ export function smart(config: SmartConfig | Smart): SmartMiddleware {
       ).catch(next);
       return;
     }
-    instance
-      .session({ cookie: req.headers.cookie, url: requestUrl(req) }, { setCookie: (values) => appendCookies(res, values) })
-      .then((result) => {
-        req.smart = result.context;
-        if (result.error) req.smartError = result.error;
-        appendCookies(res, result.setCookie);
-        next();
-      }, next);
+    const input = { cookie: req.headers.cookie, url: requestUrl(req) };
+    const hooks = { setCookie: (values: string[]) => appendCookies(res, values) };
+    const apply = (result: SessionResult) => {
+      req.smart = result.context;
+      if (result.error) req.smartError = result.error;
+      appendCookies(res, result.setCookie);
+      next();
+    };
+    const fast = instance.peekSession(input, hooks);
+    if (fast) return apply(fast);
+    instance.session(input, hooks).then(apply, next);
   };
   return Object.assign(middleware, { smart: instance });
 }

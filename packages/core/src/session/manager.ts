@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ResolvedConfig } from '../config.js';
-import { clearChunked, readChunked, writeChunked, type CookieOptions } from '../cookies.js';
+import { clearChunked, readChunked, readChunkedHeader, writeChunked, type CookieOptions } from '../cookies.js';
 import type { Sealer } from '../seal.js';
 import type { SessionData } from './types.js';
 
@@ -34,6 +34,22 @@ export class SessionManager {
 
   newSid(): string {
     return randomBytes(24).toString('base64url');
+  }
+
+  /**
+   * The hot path: a cookie-mode session this process has already verified, without any await.
+   * Returns null when there is no session cookie, undefined when the slow path must decide.
+   */
+  peek(cookieHeader: string): LoadedSession | null | undefined {
+    if (this.cfg.session.store) return undefined;
+    const sealed = readChunkedHeader(this.name, cookieHeader);
+    if (!sealed) return null;
+    const data = this.sealer.peek<SessionData>(sealed);
+    if (!data) return undefined;
+    const newer = this.#latest.get(data.sid);
+    if (newer === null) return undefined;
+    if (newer && newer.rev > data.rev) return { data: newer, stale: true };
+    return { data, stale: false };
   }
 
   async load(cookies: Map<string, string>): Promise<LoadedSession | undefined> {
