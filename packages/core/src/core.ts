@@ -28,6 +28,8 @@ export class SmartCore {
       allowInsecureHttp: this.cfg.allowInsecureHttp,
     });
     this.sessions = new SessionManager(this.cfg, this.sealer);
+    // Stores that can seal their values at rest use the session secrets.
+    (this.cfg.session.store as { useSealer?: (s: Sealer) => void } | undefined)?.useSealer?.(this.sealer);
     this.refresher = new Refresher(this);
   }
 

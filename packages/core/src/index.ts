@@ -26,6 +26,7 @@ export { Discovery, fromCapabilityStatement, hasCapability, type SmartConfigurat
 export * from './scopes.js';
 export * from './fhir-client.js';
 export { MemoryStore } from './session/memory-store.js';
+export { RedisStore, type RedisLike, type RedisStoreOptions } from './session/redis-store.js';
 export type { SessionData, SessionStore } from './session/types.js';
 export { importSigningKey, signClientAssertion, type SigningKey, type AssertionAlg } from './keys.js';
 export { safeReturnPath, normalizeBaseUrl, isLoopbackUrl } from './url.js';

@@ -32,6 +32,20 @@ export class MemoryStore implements SessionStore {
     this.#data.delete(sid);
   }
 
+  readonly #locks = new Map<string, number>();
+
+  /** In-process lock, so several smart instances sharing this store refresh a session once. */
+  async lock(key: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
+    const now = Date.now();
+    const held = this.#locks.get(key);
+    if (held !== undefined && held > now) return undefined;
+    const until = now + ttlMs;
+    this.#locks.set(key, until);
+    return async () => {
+      if (this.#locks.get(key) === until) this.#locks.delete(key);
+    };
+  }
+
   get size(): number {
     return this.#data.size;
   }
