@@ -12,6 +12,11 @@ export interface FakeAs {
   smartConfig: Record<string, unknown>;
   /** Builds the token response for a code request; default: a valid one. */
   tokenResponse: (form: URLSearchParams) => Promise<{ status: number; body: Record<string, unknown> }>;
+  /** FHIR answers by path and bearer token; default 404. */
+  fhir: (path: string, token: string | undefined) => { status: number; body: unknown };
+  /** Answer for `{fhir}/metadata`; default 404. */
+  capabilityStatement?: Record<string, unknown>;
+  smartConfigStatus: number;
   signIdToken(claims: Record<string, unknown>, opts?: { wrongKey?: boolean; alg?: string }): Promise<string>;
   close(): Promise<void>;
 }
@@ -26,6 +31,8 @@ export async function startFakeAs(): Promise<FakeAs> {
     fhirBase: '',
     requests: [],
     smartConfig: {},
+    fhir: () => ({ status: 404, body: { resourceType: 'OperationOutcome' } }),
+    smartConfigStatus: 200,
     tokenResponse: async () => ({ status: 200, body: { access_token: 'AT-1', token_type: 'Bearer', expires_in: 3600, scope: 'openid fhirUser patient/*.rs launch/patient', patient: 'p1', refresh_token: 'RT-1' } }),
     async signIdToken(claims, opts = {}) {
       return new SignJWT(claims).setProtectedHeader({ alg: opts.alg ?? 'RS256', kid: 'k1' }).sign(opts.wrongKey ? other.privateKey : privateKey);
@@ -42,7 +49,12 @@ export async function startFakeAs(): Promise<FakeAs> {
         res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
         res.end(JSON.stringify(o));
       };
-      if (path === '/fhir/.well-known/smart-configuration') return json(200, fake.smartConfig);
+      if (path === '/fhir/.well-known/smart-configuration') return json(fake.smartConfigStatus, fake.smartConfigStatus === 200 ? fake.smartConfig : { error: 'nope' });
+      if (path === '/fhir/metadata') return fake.capabilityStatement ? json(200, fake.capabilityStatement) : json(404, {});
+      if (path.startsWith('/fhir/')) {
+        const r = fake.fhir(path.slice(5), req.headers.authorization?.replace(/^Bearer /, ''));
+        return json(r.status, r.body);
+      }
       if (path === '/jwks') return json(200, { keys: [jwk] });
       if (path === '/token') {
         const r = await fake.tokenResponse(new URLSearchParams(body));
