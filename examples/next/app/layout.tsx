@@ -11,7 +11,6 @@ export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
       <head>
-        <meta name="viewport" content="width=device-width,initial-scale=1" />
         <style>{STYLE}</style>
       </head>
       <body>{children}</body>
