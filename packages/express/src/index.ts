@@ -130,3 +130,4 @@ export function requireScopes(...scopes: string[]): RequestHandler {
 }
 
 export type { SmartConfig, SmartContext } from '@smart-launch/core';
+export { protectApi, requireTokenScopes, jwks, type ProtectApiOptions } from './protect.js';
