@@ -119,3 +119,4 @@ export { unauthorized } from './responses.js';
 export { applySetCookie, parseSetCookie } from './cookies.js';
 export type { SmartProxyOptions } from './proxy.js';
 export type { SmartConfig, SmartContext } from '@smart-launch/core';
+export { protectApi, jwksRoute, type ProtectRouteOptions } from './protect.js';
