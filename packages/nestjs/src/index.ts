@@ -9,3 +9,4 @@ export { Public, IS_PUBLIC_KEY } from './decorators/public.decorator.js';
 export { RequireScopes, REQUIRED_SCOPES_KEY } from './decorators/require-scopes.decorator.js';
 export { SmartHttpException, SmartUnauthorizedException, SmartLaunchRedirectException, SmartInsufficientScopeException } from './smart.exceptions.js';
 export type { SmartConfig, SmartContext } from '@smart-launch/core';
+export { SmartTokenGuard, SmartToken, RequireTokenScopes, REQUIRED_TOKEN_SCOPES_KEY } from './protect.guard.js';
