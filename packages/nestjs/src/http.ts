@@ -50,10 +50,26 @@ export function toWebRequest(req: RawRequest): Request {
   return new Request(requestUrl(req), { method: req.method ?? 'GET', headers });
 }
 
-export function appendCookies(res: ServerResponse, values: string[]): void {
+const list = (v: unknown): string[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
+const KEEPS_COOKIES = Symbol('smart-launch:keeps-cookies');
+
+/**
+ * Appends Set-Cookie values to the Node response. Fastify replies with `writeHead(status, headers)`,
+ * and a `set-cookie` passed there would replace ours (Node gives writeHead precedence): losing a
+ * refreshed session cookie ends the session, so writeHead is wrapped to keep both.
+ */
+export function appendCookies(res: ServerResponse & { [KEEPS_COOKIES]?: true }, values: string[]): void {
   if (!values.length || res.headersSent) return;
-  const prev = res.getHeader('set-cookie');
-  res.setHeader('set-cookie', [...(prev === undefined ? [] : Array.isArray(prev) ? prev : [String(prev)]), ...values]);
+  res.setHeader('set-cookie', [...list(res.getHeader('set-cookie')), ...values]);
+  if (res[KEEPS_COOKIES]) return;
+  res[KEEPS_COOKIES] = true;
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+    const headers = args.find((a, i) => i > 0 && a && typeof a === 'object' && !Array.isArray(a)) as Record<string, unknown> | undefined;
+    const key = headers && Object.keys(headers).find((k) => k.toLowerCase() === 'set-cookie');
+    if (headers && key) headers[key] = [...new Set([...list(this.getHeader('set-cookie')), ...list(headers[key])])];
+    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+  } as ServerResponse['writeHead'];
 }
 
 export async function send(res: ServerResponse, web: Response): Promise<void> {

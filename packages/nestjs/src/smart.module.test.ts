@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Controller, Get, Inject, Injectable, Module, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Injectable, Module, Res, UseGuards } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
@@ -33,6 +33,14 @@ class GuardedController {
   @Get('write')
   @RequireScopes('patient/Observation.cu', 'patient/Patient.rs')
   write() {
+    return { ok: true };
+  }
+  @Get('own-cookie')
+  @Public()
+  ownCookie(@Res({ passthrough: true }) res: { append?(k: string, v: string): void; header(k: string, v: string): void }) {
+    // Each platform's own way to add a cookie (Express: append; Fastify: reply.header).
+    if (res.append) res.append('set-cookie', 'app=1; Path=/');
+    else res.header('set-cookie', 'app=1; Path=/');
     return { ok: true };
   }
   @Get('open')
@@ -113,6 +121,15 @@ describe.each(PLATFORMS)('SmartModule.forRoot on %s', (platform) => {
     expect(page.status).toBe(302);
     expect(page.headers.get('location')).toBe(`/launch?returnTo=${encodeURIComponent('/guarded/me?x=1')}`);
     expect(await (await fetch(`${baseUrl}/guarded/open`, { headers: json })).json()).toEqual({ signedIn: false });
+  });
+
+  it("the session's Set-Cookie survives a handler that sets its own cookie", async () => {
+    // A forged session cookie is no session, and the answer clears it.
+    const res = await fetch(`${baseUrl}/guarded/own-cookie`, { headers: { cookie: 'smart_session=forged-value' } });
+    expect(res.status).toBe(200);
+    const cookies = res.headers.getSetCookie();
+    expect(cookies).toContain('app=1; Path=/');
+    expect(cookies.some((c) => c.startsWith('smart_session=;') && /Max-Age=0/.test(c))).toBe(true);
   });
 
   it('per-route guard and the fail-closed @Smart() on an unguarded route', async () => {
