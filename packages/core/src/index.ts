@@ -39,3 +39,4 @@ export { createResourceServer, extractBearer, requireTokenScopes, wwwAuthenticat
 export { publicJwks, toPublicJwk, jwksResponse, jwksHandler, configuredKeys, type JwksKeyInput, type JwksOptions, type JwksResponseOptions } from './jwks.js';
 export { pickKey } from './keys.js';
 export type { ServiceHttpOptions } from './service.js';
+export { prefersJson, notAuthenticated, insufficientScope, launchLocation, type GuardAnswer } from './guards.js';

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { createSmart, ErrorCode, type SessionResult, type Smart, type SmartConfig, type SmartContext, type SmartError } from '@smart-launch/core';
+import { createSmart, insufficientScope, launchLocation, notAuthenticated, prefersJson, type GuardAnswer, type SessionResult, type Smart, type SmartConfig, type SmartContext, type SmartError } from '@smart-launch/core';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -77,9 +77,11 @@ export function smart(config: SmartConfig | Smart): SmartMiddleware {
 }
 
 function wantsJson(req: Request): boolean {
-  if (req.xhr) return true;
-  const accept = req.headers.accept ?? '';
-  return !accept.includes('text/html') || req.path.startsWith('/api/');
+  return prefersJson({ accept: req.headers.accept, requestedWith: req.get('x-requested-with'), path: req.path });
+}
+
+function answer(res: Response, a: GuardAnswer): void {
+  res.status(a.status).set(a.headers).json(a.body);
 }
 
 export interface RequireSmartOptions {
@@ -97,17 +99,11 @@ export function requireSmart(options: RequireSmartOptions = {}): RequestHandler 
   return (req, res, next) => {
     if (req.smart) return next();
     const err = req.smartError;
-    if (wantsJson(req)) {
-      res.status(err?.status && err.status >= 500 ? err.status : 401).set('www-authenticate', 'Bearer').json({
-        error: err?.code ?? ErrorCode.NOT_AUTHENTICATED,
-        message: err?.message ?? 'No SMART session: launch the app first',
-      });
-      return;
-    }
+    if (wantsJson(req)) return answer(res, notAuthenticated(err));
     const onMissing = options.onMissing ?? 'launch';
     if (typeof onMissing === 'function') return onMissing(req, res);
     if (onMissing === 'launch') {
-      res.redirect(`${options.launchPath ?? '/launch'}?returnTo=${encodeURIComponent(req.originalUrl)}`);
+      res.redirect(launchLocation(options.launchPath ?? '/launch', req.originalUrl));
       return;
     }
     res.redirect(onMissing);
@@ -121,11 +117,7 @@ export function requireScopes(...scopes: string[]): RequestHandler {
     if (!req.smart) return guard(req, res, next);
     const missing = req.smart.scopes.missing(scopes);
     if (missing.length === 0) return next();
-    res.status(403).set('www-authenticate', `Bearer error="insufficient_scope", scope="${missing.join(' ')}"`).json({
-      error: ErrorCode.INSUFFICIENT_SCOPE,
-      message: 'The granted scopes do not allow this',
-      missing,
-    });
+    answer(res, insufficientScope(missing));
   };
 }
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import type { SmartContext, SmartError } from '@smart-launch/core';
+import { prefersJson, type SmartContext, type SmartError } from '@smart-launch/core';
 
 declare module 'node:http' {
   interface IncomingMessage {
@@ -81,9 +81,8 @@ export async function send(res: ServerResponse, web: Response): Promise<void> {
   res.end(web.body ? Buffer.from(await web.arrayBuffer()) : undefined);
 }
 
-/** Same rule as the Express adapter: browsers get a redirect, everything else JSON. */
+/** Same rule as every adapter (core `prefersJson`): browsers get a redirect, everything else JSON. */
 export function wantsJson(req: RawRequest): boolean {
-  if (req.headers['x-requested-with'] === 'XMLHttpRequest') return true;
-  const accept = req.headers.accept ?? '';
-  return !accept.includes('text/html') || pathname(req).startsWith('/api/');
+  const xrw = req.headers['x-requested-with'];
+  return prefersJson({ accept: req.headers.accept, requestedWith: Array.isArray(xrw) ? xrw[0] : xrw, path: pathname(req) });
 }

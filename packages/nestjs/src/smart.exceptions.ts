@@ -1,5 +1,5 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
-import { ErrorCode, type SmartError } from '@smart-launch/core';
+import { insufficientScope, notAuthenticated, type GuardAnswer, type SmartError } from '@smart-launch/core';
 
 /** Headers the answer must carry; SmartGuard sets them on the response before throwing. */
 export abstract class SmartHttpException extends HttpException {
@@ -8,12 +8,10 @@ export abstract class SmartHttpException extends HttpException {
 
 /** No SMART session on an API request: 401 JSON (or the session error's 5xx, e.g. store down). */
 export class SmartUnauthorizedException extends SmartHttpException {
-  readonly headers = { 'www-authenticate': 'Bearer', 'cache-control': 'no-store' };
-  constructor(cause?: SmartError) {
-    super(
-      { error: cause?.code ?? ErrorCode.NOT_AUTHENTICATED, message: cause?.message ?? 'No SMART session: launch the app first' },
-      cause?.status && cause.status >= 500 ? cause.status : HttpStatus.UNAUTHORIZED,
-    );
+  readonly headers: Readonly<Record<string, string>>;
+  constructor(cause?: SmartError, answer: GuardAnswer = notAuthenticated(cause)) {
+    super(answer.body, answer.status);
+    this.headers = answer.headers;
   }
 }
 
@@ -29,9 +27,8 @@ export class SmartLaunchRedirectException extends SmartHttpException {
 /** The granted scopes do not cover the route's @RequireScopes(): 403 with the missing ones. */
 export class SmartInsufficientScopeException extends SmartHttpException {
   readonly headers: Readonly<Record<string, string>>;
-  constructor(readonly missing: string[]) {
-    super({ error: ErrorCode.INSUFFICIENT_SCOPE, message: 'The granted scopes do not allow this', missing }, HttpStatus.FORBIDDEN);
-    // RFC 6750 3.1
-    this.headers = { 'www-authenticate': `Bearer error="insufficient_scope", scope="${missing.join(' ')}"` };
+  constructor(readonly missing: string[], answer: GuardAnswer = insufficientScope(missing)) {
+    super(answer.body, answer.status);
+    this.headers = answer.headers;
   }
 }

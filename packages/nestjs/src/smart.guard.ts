@@ -1,6 +1,6 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Smart } from '@smart-launch/core';
+import { launchLocation, type Smart } from '@smart-launch/core';
 import { IS_PUBLIC_KEY } from './decorators/public.decorator.js';
 import { REQUIRED_SCOPES_KEY } from './decorators/require-scopes.decorator.js';
 import { originalUrl, rawRequest, rawResponse, wantsJson } from './http.js';
@@ -38,7 +38,7 @@ export class SmartGuard implements CanActivate {
     };
     if (!req.smart) {
       if (wantsJson(req)) fail(new SmartUnauthorizedException(req.smartError));
-      fail(new SmartLaunchRedirectException(`${this.smart.routes.launch}?returnTo=${encodeURIComponent(originalUrl(req))}`));
+      fail(new SmartLaunchRedirectException(launchLocation(this.smart.routes.launch, originalUrl(req))));
     }
     const required = this.reflector.getAllAndMerge<string[]>(REQUIRED_SCOPES_KEY, targets);
     const missing = required.length ? req.smart!.scopes.missing(required) : [];

@@ -1,5 +1,5 @@
 import { NextResponse, type NextRequest } from 'next/server.js';
-import type { Smart } from '@smart-launch/core';
+import { launchLocation, type Smart } from '@smart-launch/core';
 import { applySetCookie } from './cookies.js';
 import { requestOrigin, unauthorized, wantsJson } from './responses.js';
 
@@ -38,7 +38,7 @@ export function createProxy(instance: () => Smart, options: SmartProxyOptions = 
     let response: Response;
     if (!result.context && isProtected(pathname, options.protect)) {
       if (wantsJson(request, pathname)) return unauthorized(result.error, result.setCookie);
-      const target = options.onMissing && options.onMissing !== 'launch' ? options.onMissing : `${launch}?returnTo=${encodeURIComponent(pathname + search)}`;
+      const target = options.onMissing && options.onMissing !== 'launch' ? options.onMissing : launchLocation(launch, pathname + search);
       response = NextResponse.redirect(new URL(target, origin));
     } else if (result.setCookie.length) {
       const headers = new Headers(request.headers);

@@ -1,11 +1,11 @@
-import { ErrorCode, type SmartError } from '@smart-launch/core';
+import { notAuthenticated, prefersJson, type SmartError } from '@smart-launch/core';
 
-/** What an API request without a session gets: the same 401 JSON as the Express adapter. */
+/** What an API request without a session gets: core's 401 JSON, as in every adapter. */
 export function unauthorized(error?: SmartError, setCookie: string[] = []): Response {
-  const headers = new Headers({ 'content-type': 'application/json', 'cache-control': 'no-store', 'www-authenticate': 'Bearer' });
+  const a = notAuthenticated(error);
+  const headers = new Headers({ 'content-type': 'application/json', ...a.headers });
   for (const c of setCookie) headers.append('set-cookie', c);
-  const body = { error: error?.code ?? ErrorCode.NOT_AUTHENTICATED, message: error?.message ?? 'No SMART session: launch the app first' };
-  return new Response(JSON.stringify(body), { status: error?.status && error.status >= 500 ? error.status : 401, headers });
+  return new Response(JSON.stringify(a.body), { status: a.status, headers });
 }
 
 /**
@@ -22,6 +22,5 @@ export function requestOrigin(headers: Headers, fallback: string): string {
 
 /** API clients (JSON, XHR, /api/*) get 401 JSON; browsers get a redirect to the launch. */
 export function wantsJson(request: Request, pathname: string): boolean {
-  if (request.headers.get('x-requested-with')?.toLowerCase() === 'xmlhttprequest') return true;
-  return !(request.headers.get('accept') ?? '').includes('text/html') || pathname.startsWith('/api/');
+  return prefersJson({ accept: request.headers.get('accept'), requestedWith: request.headers.get('x-requested-with'), path: pathname });
 }
