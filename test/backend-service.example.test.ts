@@ -33,7 +33,8 @@ describe('examples/backend-service: data for all patients with system/*.rs', () 
   });
 
   const dist = `${repoRoot}examples/backend-service/dist/main.js`;
-  it.runIf(existsSync(dist))('the built example prints the summary and no token', async () => {
+  it('the built example prints the summary and no token', async () => {
+    expect(existsSync(dist), `${dist} is missing: run pnpm build first`).toBe(true);
     const { stdout } = await promisify(execFile)(process.execPath, [dist], { env: { ...process.env, SMART_ISS: sandbox.fhirBaseUrl }, encoding: 'utf8', timeout: 30_000 });
     expect(stdout).toContain('5 patients');
     expect(stdout).not.toMatch(/Bearer|access_token/);

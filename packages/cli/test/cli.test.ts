@@ -160,8 +160,9 @@ describe('smart-launch token --backend', () => {
 
 describe('the built bin', () => {
   const bin = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
-  // Built by `pnpm test` (turbo build) before vitest runs; skipped in a source-only run.
-  it.runIf(existsSync(bin))('runs as `smart-launch` (dist/cli.js)', async () => {
+  // Built by `pnpm test` (turbo build) before vitest runs; a source-only run must build first.
+  it('runs as `smart-launch` (dist/cli.js)', async () => {
+    expect(existsSync(bin), `${bin} is missing: run pnpm build first`).toBe(true);
     // Async: the sandbox runs in this process and must keep answering.
     const r = await promisify(execFile)(process.execPath, [bin, 'discover', sandbox.fhirBaseUrl, '--json'], { encoding: 'utf8', timeout: 20_000 });
     expect(JSON.parse(r.stdout).ok).toBe(true);
