@@ -97,8 +97,9 @@ describe('dynamic registration then a full launch with the new client (RFC 7591)
     const res = await fetch(jwksUrl);
     expect(res.headers.get('cache-control')).toMatch(/max-age=\d+/);
     expect(((await res.json()) as { keys: JWK[] }).keys).toEqual([expect.objectContaining({ kid: appKey.kid, x: appKey.x, y: appKey.y })]);
-    // A launch with this client is not run here: oidc-provider's SSRF guard refuses to fetch a
-    // jwks_uri on a loopback address, and the sandbox only listens on loopback (see docs/registration.md).
+    // The sandbox fetches the app's jwks_uri (loopback) to check the assertion of a full launch.
+    const ctx = await fullLaunch(smartFor(issuerConfigFrom(reg, { privateKey: appKey })), APP);
+    expect(ctx.patient).toBe('p1');
   });
 
   it('backend client (client_credentials + private_key_jwt), then a system token', async () => {

@@ -64,6 +64,17 @@ export async function createProvider(state: SandboxState, store: SandboxStore): 
     allowOmittingSingleRegisteredRedirectUri: false,
     conformIdTokenClaims: false,
     clientBasedCORS: () => true,
+    // oidc-provider refuses to fetch special-use addresses (SSRF guard). This sandbox lives on
+    // loopback with its apps, so a client's `jwks_uri` on 127.0.0.1/localhost is fetched; any
+    // other address keeps the guard.
+    fetch: (url: string | URL | Request, init?: RequestInit) => {
+      const host = new URL(url instanceof Request ? url.url : String(url)).hostname;
+      if (init && (host === '127.0.0.1' || host === 'localhost' || host === '[::1]')) {
+        const { dispatcher: _guard, ...rest } = init as RequestInit & { dispatcher?: unknown };
+        return globalThis.fetch(url, rest);
+      }
+      return globalThis.fetch(url, init);
+    },
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
