@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startSandbox, type Sandbox } from '@smart-launch/sandbox';
-import { launchChromium } from './helpers/chromium.js';
+import { launchChromium, launchFromEhrPage } from './helpers/chromium.js';
 import { startProcess, type RunningApp } from './helpers/processes.js';
 import { SECRET } from './conformance/suite.js';
 
@@ -26,14 +26,7 @@ describe.each(['express', 'fastify'])('end to end in Chromium: examples/nestjs o
     const page = await browser.newPage();
     await page.goto(`${app.baseUrl}/`);
     expect(await page.getAttribute('#launch', 'href')).toBe('/launch');
-    await page.goto(`${sandbox.origin}/ehr/launch`);
-    await page.selectOption('#patient', 'p3');
-    await page.evaluate((url) => {
-      const select = document.querySelector<HTMLSelectElement>('#launch_url')!;
-      select.add(new Option('this app', url, true, true));
-    }, `${app.baseUrl}/launch`);
-    await Promise.all([page.waitForURL(/\/interaction\//), page.click('form button[type=submit]:not(.secondary)')]);
-    await Promise.all([page.waitForURL(`${app.baseUrl}/`), page.click('button[value=approve]')]);
+    await launchFromEhrPage(page, sandbox.origin, app.baseUrl, 'p3');
     const name = (await page.textContent('#patient-name'))!.trim();
     expect(name.length).toBeGreaterThan(0);
     expect(name).not.toBe('Unknown patient');
