@@ -28,8 +28,12 @@ describe('examples/backend-service: data for all patients with system/*.rs', () 
     expect(formatSummary(summary)).toMatch(/^5 patients \(via search\)/);
   });
 
-  it('--export falls back to searches on a server without $export (the sandbox)', async () => {
-    expect(await summarizeByExport(await client())).toBeUndefined();
+  it('--export: a bulk $export of the sandbox gives the same summary as searches', async () => {
+    const c = await client();
+    const exported = await summarizeByExport(c);
+    expect(exported?.source).toBe('bulk-export');
+    const searched = await summarizeBySearch(c);
+    expect(exported!.patients).toEqual(searched.patients);
   });
 
   const dist = `${repoRoot}examples/backend-service/dist/main.js`;

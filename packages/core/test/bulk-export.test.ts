@@ -146,8 +146,11 @@ describe('bulk data $export', () => {
     expect((err.response?.body as { resourceType: string }).resourceType).toBe('OperationOutcome');
   });
 
-  it('the sandbox itself has no $export (why this test uses a stand-in)', async () => {
+  it('against the real sandbox: kick-off, poll, download every patient', async () => {
     const c = createBackendClient({ iss: sandbox.fhirBaseUrl, clientId: 'demo-backend', privateKey: demoKeys.rs384, scope: 'system/*.rs' });
-    await expect(c.bulk.kickOff()).rejects.toMatchObject({ code: ErrorCode.FHIR_REQUEST_FAILED });
+    const manifest = await c.bulk.run({ types: ['Patient'] }, { pollIntervalMs: 100 });
+    const ids: string[] = [];
+    for await (const p of c.bulk.download(manifest, manifest.output[0]!)) ids.push(p.id!);
+    expect(ids.sort()).toEqual(['p1', 'p2', 'p3', 'p4', 'p5']);
   });
 });

@@ -4,6 +4,7 @@ import type { Bundle, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import { FhirRouter, type HttpMethod } from '@medplum/fhir-router';
 import type Provider from 'oidc-provider';
 import { CORS_HEADERS, readBody, sendJson } from '../http.js';
+import { makeBulk } from './bulk.js';
 import type { Permission } from '../scopes.js';
 import { SMART_STYLE, smartConfiguration } from '../smart-configuration.js';
 import type { SandboxState } from '../state.js';
@@ -38,6 +39,8 @@ export function makeFhirHandler(provider: Provider, state: SandboxState) {
   const fhir = async (method: HttpMethod, path: string, body?: unknown) =>
     router.handleRequest({ method, url: path, pathname: '', params: {}, query: {}, body }, state.repo);
 
+  const bulk = makeBulk(state);
+
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const method = (req.method ?? 'GET').toUpperCase();
     const rest = url.pathname.slice('/fhir'.length).replace(/^\/+|\/+$/gu, '');
@@ -59,6 +62,14 @@ export function makeFhirHandler(provider: Provider, state: SandboxState) {
       return send(res, 401, outcome('login', 'a valid Bearer access token is required'), { 'www-authenticate': challenge });
     }
     const segments = rest.split('/').filter(Boolean).map(decodeURIComponent);
+    // FHIR Bulk Data: $export at system, Patient and Group level, then its status and files.
+    const last = segments[segments.length - 1];
+    if (last === '$export' && method === 'GET' && (segments.length === 1 || (segments.length === 2 && segments[0] === 'Patient') || (segments.length === 3 && segments[0] === 'Group'))) {
+      if (segments[0] === 'Group') return send(res, 404, outcome('not-found', `Group/${segments[1]} not found`));
+      const prefer = req.headers.prefer;
+      return bulk.kickOff(res, url, token, Array.isArray(prefer) ? prefer[0] : prefer);
+    }
+    if (segments[0] === '_bulk') return bulk.serve(res, method, segments.slice(1), token);
     const resourceType = segments[0];
     const permission = permissionFor(method, segments);
     if (!resourceType || !permission) return send(res, 403, outcome('forbidden', 'only type-level and instance-level interactions are available'));
