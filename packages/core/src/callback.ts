@@ -6,7 +6,7 @@ import { toTokenError } from './oauth.js';
 import { parseScopes } from './scopes.js';
 import type { SessionData } from './session/types.js';
 import { openTransaction, transactionCookieName } from './transaction.js';
-import { parseCookies, serializeCookie } from './cookies.js';
+import { clearChunked, parseCookies } from './cookies.js';
 
 /** GET {callback}?code=&state=[&iss=] or ?error=&state=. Returns a redirect to `returnTo`. */
 export async function handleCallback(core: SmartCore, request: Request, url: URL): Promise<Response> {
@@ -16,8 +16,8 @@ export async function handleCallback(core: SmartCore, request: Request, url: URL
   if (!state) throw new CallbackError(ErrorCode.STATE_MISSING, 'The sign-in response has no state', { status: 400 });
   const cookieHeader = request.headers.get('cookie');
   const name = transactionCookieName(core.cfg.session.cookieName, state);
-  const secure = url.protocol === 'https:';
-  const clearTx = serializeCookie(name, '', { ...core.sessions.cookieOptions(secure), path: core.cfg.routes.callback, maxAge: 0 });
+  const secure = core.secureCookies(url.href);
+  const clearTx = clearChunked(name, parseCookies(cookieHeader), { ...core.sessions.cookieOptions(secure), path: core.cfg.routes.callback });
   const tx = await openTransaction(core.sealer, cookieHeader, name, state);
   if (!tx) {
     throw new CallbackError(ErrorCode.STATE_MISMATCH, 'This sign-in response does not match a sign-in started in this browser (or it expired). Launch the app again.', { status: 400 });
@@ -53,7 +53,7 @@ export async function handleCallback(core: SmartCore, request: Request, url: URL
         {
           expectedState: tx.state,
           pkceCodeVerifier: tx.codeVerifier,
-          ...(tx.nonce && tx.as.jwksUri ? { expectedNonce: tx.nonce } : {}),
+          ...(tx.nonce ? { expectedNonce: tx.nonce } : {}),
         },
         // SMART app-launch step 5: the identical redirect_uri.
         { redirect_uri: tx.redirectUri },
@@ -69,12 +69,12 @@ export async function handleCallback(core: SmartCore, request: Request, url: URL
     const setCookies = await core.sessions.save(session, cookies, secure);
     core.log('debug', 'smart-launch: signed in', { iss: tx.iss, patient: session.patient ? 'yes' : 'no' });
     const headers = new Headers({ location: tx.returnTo, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
-    headers.append('set-cookie', clearTx);
+    for (const c of clearTx) headers.append('set-cookie', c);
     for (const c of setCookies) headers.append('set-cookie', c);
     return new Response(null, { status: 302, headers });
   } catch (e) {
     // The transaction cookie is cleared on failure too.
-    (e as { clearCookies?: string[] }).clearCookies = [clearTx];
+    (e as { clearCookies?: string[] }).clearCookies = clearTx;
     throw e;
   }
 }

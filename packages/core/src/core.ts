@@ -7,6 +7,7 @@ import { Refresher } from './refresh.js';
 import { Sealer } from './seal.js';
 import { SessionManager } from './session/manager.js';
 import { UsedStates } from './transaction.js';
+import { needsSecureCookies } from './url.js';
 
 /** Shared state of one `createSmart()` instance: config, caches, keys. Internal. */
 export class SmartCore {
@@ -46,6 +47,11 @@ export class SmartCore {
 
   oauth(issuer: ResolvedIssuer, keys: SigningKey[], as: AuthServer): oidc.Configuration {
     return oauthConfiguration(this.cfg, issuer, keys, as);
+  }
+
+  /** Secure cookies unless the app (baseUrl, else this request) is plain http on loopback. */
+  secureCookies(requestUrl: string): boolean {
+    return needsSecureCookies(this.cfg.baseUrl ?? requestUrl);
   }
 
   log(level: 'debug' | 'warn' | 'error', message: string, meta?: Record<string, unknown>): void {

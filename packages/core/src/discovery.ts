@@ -41,7 +41,7 @@ const OAUTH_URIS = 'http://fhir-registry.smarthealthit.org/StructureDefinition/o
  */
 export class Discovery {
   readonly #cache = new Map<string, { value: SmartConfiguration; expires: number }>();
-  readonly #inflight = new Map<string, Promise<SmartConfiguration>>();
+  readonly #inflight = new Map<string, Promise<{ doc: SmartConfiguration; fallback: boolean }>>();
   constructor(private readonly options: DiscoveryOptions) {}
 
   async get(fhirBaseUrl: string, opts: { capabilityStatementFallback?: boolean } = {}): Promise<SmartConfiguration> {
@@ -53,30 +53,36 @@ export class Discovery {
       p = this.#load(base, opts.capabilityStatementFallback ?? true).finally(() => this.#inflight.delete(base));
       this.#inflight.set(base, p);
     }
-    const value = await p;
-    if (this.options.ttlSeconds > 0) this.#cache.set(base, { value, expires: Date.now() + this.options.ttlSeconds * 1000 });
-    return value;
+    const { doc, fallback } = await p;
+    // A fallback result (v1 CapabilityStatement) is kept briefly: the well-known may come back.
+    const ttl = fallback ? Math.min(this.options.ttlSeconds, 60) : this.options.ttlSeconds;
+    if (ttl > 0) this.#cache.set(base, { value: doc, expires: Date.now() + ttl * 1000 });
+    return doc;
   }
 
   clear(): void {
     this.#cache.clear();
   }
 
-  async #load(base: string, fallback: boolean): Promise<SmartConfiguration> {
+  async #load(base: string, fallback: boolean): Promise<{ doc: SmartConfiguration; fallback: boolean }> {
     let firstError: unknown;
     try {
       // SMART checklist 1: append to the base even when it has a path.
       const doc = await this.#fetchJson(`${base}/.well-known/smart-configuration`);
-      return validate(resolveEndpoints(doc, base), base, this.options.allowInsecureHttp);
+      return { doc: validate(resolveEndpoints(doc, base), base, this.options.allowInsecureHttp), fallback: false };
     } catch (e) {
       firstError = e;
-      if (e instanceof DiscoveryError && e.code === ErrorCode.INSECURE_ENDPOINT) throw e;
+      // Only a server without the well-known document (4xx, not JSON) is a v1 server; a timeout
+      // or a 5xx is an outage, not a reason to downgrade.
+      const httpStatus = (e as { httpStatus?: number }).httpStatus;
+      const v1 = (e instanceof DiscoveryError && e.code === ErrorCode.DISCOVERY_INVALID) || (httpStatus !== undefined && httpStatus >= 400 && httpStatus < 500);
+      if (!v1) throw e;
     }
     if (fallback) {
       try {
         const cs = await this.#fetchJson(`${base}/metadata`);
         const doc = fromCapabilityStatement(cs);
-        if (doc) return validate(resolveEndpoints(doc, base), base, this.options.allowInsecureHttp);
+        if (doc) return { doc: validate(resolveEndpoints(doc, base), base, this.options.allowInsecureHttp), fallback: true };
       } catch (e) {
         if (e instanceof DiscoveryError && e.code === ErrorCode.INSECURE_ENDPOINT) throw e;
       }
@@ -98,9 +104,15 @@ export class Discovery {
       const timeout = e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
       throw new DiscoveryError(timeout ? ErrorCode.TIMEOUT : ErrorCode.DISCOVERY_FAILED, `SMART discovery failed: ${url} ${timeout ? 'timed out' : 'is unreachable'}`, { cause: e, status: 502 });
     }
+    // Redirects are followed, but never to plain http off loopback.
+    if (res.url && !isSecureEnough(res.url, this.options.allowInsecureHttp)) {
+      await res.body?.cancel();
+      throw new DiscoveryError(ErrorCode.INSECURE_ENDPOINT, `SMART discovery failed: ${url} redirected to a non-https URL`, { status: 502 });
+    }
     if (!res.ok) {
       await res.body?.cancel();
-      throw new DiscoveryError(ErrorCode.DISCOVERY_FAILED, `SMART discovery failed: ${url} answered ${res.status}`, { status: 502 });
+      const err = new DiscoveryError(ErrorCode.DISCOVERY_FAILED, `SMART discovery failed: ${url} answered ${res.status}`, { status: 502 });
+      throw Object.assign(err, { httpStatus: res.status });
     }
     try {
       const json = (await res.json()) as unknown;

@@ -33,3 +33,10 @@ export function autoPostPage(action: string, params: URLSearchParams, nonce: str
 <form method="post" action="${escapeHtml(action)}">${inputs}<noscript><button type="submit">Continue to sign in</button></noscript></form>
 <script nonce="${nonce}">document.forms[0].submit()</script></body></html>`;
 }
+
+/** Shown when a logout was started from another site: the user confirms with a same-origin POST. */
+export function confirmLogoutPage(action: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Log out?</title><style>${STYLE}</style></head><body>
+<h1>Log out?</h1><p>Another site asked to end your session with this app.</p>
+<form method="post" action="${escapeHtml(action)}"><button type="submit">Log out</button></form></body></html>`;
+}

@@ -70,7 +70,13 @@ export async function handleLaunch(core: SmartCore, request: Request, url: URL):
 
   const origin = core.cfg.baseUrl ?? url.origin;
   const redirectUri = issuer.redirectUri ?? `${origin}${core.cfg.routes.callback}`;
-  const scope = scopeFor(issuer, ehr);
+  let scope = scopeFor(issuer, ehr);
+  // SMART: the id_token must be validated (signature via jwks_uri, iss = issuer). A server that
+  // can't support that gets no `openid`/`fhirUser` request rather than an unverifiable id_token.
+  if (/(^| )openid( |$)/.test(scope) && !(typeof doc.issuer === 'string' && doc.jwks_uri)) {
+    core.log('warn', 'smart-launch: the EHR advertises no issuer/jwks_uri; not requesting openid fhirUser', { iss });
+    scope = scope.split(' ').filter((s) => s !== 'openid' && s !== 'fhirUser' && s !== 'profile').join(' ');
+  }
   // SMART app-launch step 4: state >= 122 bits, fresh per request (openid-client: 256 bits).
   const state = oidc.randomState();
   // SMART app-launch: PKCE S256 always (RFC 7636 4.1: 32 random bytes, base64url).
@@ -97,16 +103,18 @@ export async function handleLaunch(core: SmartCore, request: Request, url: URL):
     ...(launch ? { launch } : {}),
     ...(nonce ? { nonce } : {}),
   };
-  const secure = url.protocol === 'https:';
-  const txCookie = await sealTransaction(core.sealer, tx, transactionCookieName(core.cfg.session.cookieName, state), {
+  const secure = core.secureCookies(url.href);
+  const txCookies = await sealTransaction(core.sealer, tx, transactionCookieName(core.cfg.session.cookieName, state), {
     ...core.sessions.cookieOptions(secure),
+    // The callback is a cross-site navigation from the EHR: a Strict cookie would never come back.
+    sameSite: core.cfg.session.sameSite === 'none' ? 'none' : 'lax',
     path: core.cfg.routes.callback,
   });
   const authorizeUrl = oidc.buildAuthorizationUrl(conf, params);
   const post = issuer.authorizeMethod === 'POST' || (issuer.authorizeMethod === 'auto' && hasCapability(doc, 'authorize-post'));
   core.log('debug', 'smart-launch: launch', { iss, ehr, post });
   const headers = new Headers({ 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
-  headers.append('set-cookie', txCookie);
+  for (const c of txCookies) headers.append('set-cookie', c);
   void request;
   if (post) {
     const nonceCsp = randomBytes(16).toString('base64url');

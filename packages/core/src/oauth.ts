@@ -66,28 +66,41 @@ export function oauthConfiguration(
   return conf;
 }
 
+/**
+ * oauth4webapi errors can carry the whole token response (`cause.body`: access and refresh
+ * tokens) when it is malformed. Only the name, code and message travel on as our error's cause.
+ */
+function redacted(e: unknown): Error {
+  const src = e as { name?: unknown; code?: unknown; message?: unknown; cause?: { message?: unknown } };
+  const inner = typeof src?.cause?.message === 'string' ? `: ${src.cause.message}` : '';
+  const out = new Error(`${typeof src?.message === 'string' ? src.message : 'error'}${inner}`.slice(0, 300));
+  out.name = typeof src?.name === 'string' ? src.name : 'Error';
+  if (typeof src?.code === 'string') (out as Error & { code: string }).code = src.code;
+  return out;
+}
+
 /** Maps openid-client / oauth4webapi failures to a TokenError with a safe message. */
 export function toTokenError(e: unknown, what: string, code: typeof ErrorCode.TOKEN_REQUEST_FAILED | typeof ErrorCode.REFRESH_FAILED = ErrorCode.TOKEN_REQUEST_FAILED): TokenError {
   if (e instanceof TokenError) return e;
   if (e instanceof oidc.ResponseBodyError) {
     const oauth = { error: String(e.error), ...(e.error_description ? { error_description: String(e.error_description) } : {}), ...(e.cause && typeof e.cause === 'object' && 'error_uri' in e.cause ? { error_uri: String((e.cause as { error_uri: unknown }).error_uri) } : {}) };
-    return new TokenError(code, `${what} failed: ${oauth.error}${oauth.error_description ? ` (${oauth.error_description})` : ''}`, { cause: e, status: 502, oauth });
+    return new TokenError(code, `${what} failed: ${oauth.error}${oauth.error_description ? ` (${oauth.error_description})` : ''}`, { cause: redacted(e), status: 502, oauth });
   }
   if (e instanceof oidc.WWWAuthenticateChallengeError) {
     // A 401 with WWW-Authenticate (e.g. invalid_client): the challenge carries the OAuth error.
     const p = e.cause.find((c) => c.parameters.error)?.parameters;
     const oauth = { error: String(p?.error ?? 'invalid_client'), ...(p?.error_description ? { error_description: String(p.error_description) } : {}) };
-    return new TokenError(code, `${what} failed: ${oauth.error}${oauth.error_description ? ` (${oauth.error_description})` : ''}`, { cause: e, status: 502, oauth });
+    return new TokenError(code, `${what} failed: ${oauth.error}${oauth.error_description ? ` (${oauth.error_description})` : ''}`, { cause: redacted(e), status: 502, oauth });
   }
   const err = e as { name?: string; code?: string; message?: string };
   if (err?.name === 'TimeoutError' || err?.name === 'AbortError' || err?.code === 'OAUTH_TIMEOUT') {
-    return new TokenError(ErrorCode.TIMEOUT, `${what} failed: the authorization server did not answer in time`, { cause: e, status: 504 });
+    return new TokenError(ErrorCode.TIMEOUT, `${what} failed: the authorization server did not answer in time`, { cause: redacted(e), status: 504 });
   }
   // oauth4webapi messages name the failed check, never the token or claim values.
   const inner = (err as { cause?: { message?: unknown } })?.cause?.message;
   const detail = typeof inner === 'string' ? inner : typeof err?.message === 'string' ? err.message : '';
   if (/JWT|JWS|ID Token|id_token|nonce|signature/i.test(detail) || (typeof err?.code === 'string' && /JWT|KEY_SELECTION/.test(err.code))) {
-    return new TokenError(ErrorCode.ID_TOKEN_INVALID, `${what} failed: the id_token is invalid (${detail.slice(0, 120)})`, { cause: e, status: 502 });
+    return new TokenError(ErrorCode.ID_TOKEN_INVALID, `${what} failed: the id_token is invalid (${detail.slice(0, 120)})`, { cause: redacted(e), status: 502 });
   }
-  return new TokenError(code, `${what} failed: ${detail.slice(0, 120) || err?.code || 'error'}`, { cause: e, status: 502 });
+  return new TokenError(code, `${what} failed: ${detail.slice(0, 120) || err?.code || 'error'}`, { cause: redacted(e), status: 502 });
 }

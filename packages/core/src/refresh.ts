@@ -10,11 +10,18 @@ import type { SessionData } from './session/types.js';
  * refresh tokens race otherwise: Medplum, Blue Button). With a store that offers `lock()`, also
  * across processes: a loser waits for the winner's result in the store.
  */
+const ended = () => new SessionError(ErrorCode.SESSION_EXPIRED, 'The session ended', { status: 401 });
+
 export class Refresher {
   readonly #inflight = new Map<string, Promise<SessionData>>();
   constructor(private readonly core: SmartCore) {}
 
   refresh(data: SessionData): Promise<SessionData> {
+    // Another request of this process may have refreshed already, or logged out (cookie mode):
+    // never spend a refresh token this process knows is rotated.
+    const latest = this.core.sessions.latest(data.sid);
+    if (latest === null) return Promise.reject(ended());
+    if (latest && latest.rev > data.rev) return Promise.resolve(latest);
     let p = this.#inflight.get(data.sid);
     if (!p) {
       p = this.#locked(data).finally(() => this.#inflight.delete(data.sid));
@@ -25,24 +32,37 @@ export class Refresher {
 
   async #locked(data: SessionData): Promise<SessionData> {
     const store = this.core.cfg.session.store;
-    if (!store?.lock) return this.#run(data);
-    const deadline = Date.now() + this.core.cfg.httpTimeoutMs + 2000;
+    if (!store) {
+      const next = await this.#run(data);
+      await this.core.sessions.persist(next);
+      return next;
+    }
+    // Store mode: the store is the truth. Refresh what it holds, and save before unlocking so no
+    // other instance can read the old revision and reuse its spent refresh token.
+    const refreshStored = async (): Promise<SessionData> => {
+      const current = await store.get(data.sid);
+      if (!current) throw ended();
+      if (current.rev > data.rev) return current;
+      const next = await this.#run(current);
+      await this.core.sessions.persist(next);
+      return next;
+    };
+    if (!store.lock) return refreshStored();
+    const lockTtl = this.core.cfg.httpTimeoutMs + 5000;
+    const deadline = Date.now() + lockTtl;
     for (;;) {
-      const release = await store.lock(`refresh:${data.sid}`, this.core.cfg.httpTimeoutMs + 2000);
+      const release = await store.lock(`refresh:${data.sid}`, lockTtl);
       if (release) {
         try {
-          // Another instance may have refreshed while we waited for the lock.
-          const current = await store.get(data.sid);
-          if (current && current.rev > data.rev) return current;
-          return await this.#run(current ?? data);
+          return await refreshStored();
         } finally {
           await release();
         }
       }
       await new Promise((r) => setTimeout(r, 50));
       const current = await store.get(data.sid);
-      if (current && current.rev > data.rev) return current;
-      if (!current) throw new SessionError(ErrorCode.SESSION_EXPIRED, 'The session ended', { status: 401 });
+      if (!current) throw ended();
+      if (current.rev > data.rev) return current;
       if (Date.now() > deadline) throw new TokenError(ErrorCode.TIMEOUT, 'Waiting for another instance to refresh the token timed out', { status: 503 });
     }
   }

@@ -6,7 +6,7 @@ import { parseCookies } from './cookies.js';
 import { SmartCore } from './core.js';
 import { ErrorCode, SessionError, SmartError, isSmartError } from './errors.js';
 import { FhirClient } from './fhir-client.js';
-import { errorPage, pageHeaders } from './html.js';
+import { confirmLogoutPage, errorPage, pageHeaders } from './html.js';
 import { handleLaunch } from './launch.js';
 import { parseScopes, type ScopeSet } from './scopes.js';
 import { SessionContext } from './session/context.js';
@@ -73,7 +73,7 @@ export function createSmart(config: SmartConfig): Smart {
           try {
             const next = await core.refresher.refresh(current);
             current = next;
-            const cookies = await core.sessions.save(next, parseCookies(req.cookie), isHttps(req.url));
+            const cookies = await core.sessions.cookieFor(next, parseCookies(req.cookie), core.secureCookies(req.url));
             if (cookies.length) hooks?.setCookie?.(cookies);
             return next.accessToken;
           } catch (e) {
@@ -104,7 +104,7 @@ export function createSmart(config: SmartConfig): Smart {
 
   async function loadSession(req: SessionRequest, hooks?: SessionHooks): Promise<SessionResult> {
     const cookies = parseCookies(req.cookie);
-    const secure = isHttps(req.url);
+    const secure = core.secureCookies(req.url);
     let loaded;
     try {
       loaded = await core.sessions.load(cookies);
@@ -121,7 +121,7 @@ export function createSmart(config: SmartConfig): Smart {
       try {
         const next = await core.refresher.refresh(data);
         // Concurrent requests share one refresh; each response still carries the new cookie.
-        setCookie = await core.sessions.save(next, cookies, secure);
+        setCookie = await core.sessions.cookieFor(next, cookies, secure);
         data = next;
       } catch (e) {
         const err = isSmartError(e) ? e : new SessionError(ErrorCode.REFRESH_FAILED, 'The token refresh failed', { cause: e, status: 502 });
@@ -137,6 +137,18 @@ export function createSmart(config: SmartConfig): Smart {
   }
 
   async function logout(request: Request, url: URL): Promise<Response> {
+    const appOrigin = core.cfg.baseUrl ?? url.origin;
+    const returnTo = safeReturnPath(url.searchParams.get('returnTo'), core.cfg.afterLogoutPath);
+    // Logout CSRF: another site may link here, but not end the session (and revoke its refresh
+    // token) by itself. A cross-site GET gets a confirmation page; a POST must come from this origin.
+    if (request.method.toUpperCase() === 'GET' && /^(cross-site|same-site)$/.test(request.headers.get('sec-fetch-site') ?? '')) {
+      const action = `${routes.logout}?returnTo=${encodeURIComponent(returnTo)}`;
+      return new Response(confirmLogoutPage(action), { status: 200, headers: pageHeaders() });
+    }
+    const origin = request.headers.get('origin');
+    if (request.method.toUpperCase() === 'POST' && origin !== null && origin !== appOrigin) {
+      return new Response('Forbidden', { status: 403, headers: { 'cache-control': 'no-store' } });
+    }
     const cookies = parseCookies(request.headers.get('cookie'));
     const loaded = await core.sessions.load(cookies).catch(() => undefined);
     const data = loaded?.data;
@@ -152,8 +164,8 @@ export function createSmart(config: SmartConfig): Smart {
         }
       }
     }
-    const headers = new Headers({ location: safeReturnPath(url.searchParams.get('returnTo'), core.cfg.afterLogoutPath), 'cache-control': 'no-store' });
-    for (const c of await core.sessions.destroy(data, cookies, url.protocol === 'https:')) headers.append('set-cookie', c);
+    const headers = new Headers({ location: returnTo, 'cache-control': 'no-store' });
+    for (const c of await core.sessions.destroy(data, cookies, core.secureCookies(url.href))) headers.append('set-cookie', c);
     return new Response(null, { status: 302, headers });
   }
 
@@ -192,10 +204,6 @@ export function createSmart(config: SmartConfig): Smart {
   }
 
   return { handle, session, peekSession, errorResponse, ready, routes };
-}
-
-function isHttps(url: string): boolean {
-  return url.startsWith('https:');
 }
 
 function wantsJson(request: Request): boolean {

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { getCookie, serializeCookie, type CookieOptions } from './cookies.js';
+import { readChunkedHeader, writeChunked, type CookieOptions } from './cookies.js';
 import type { AuthServer } from './oauth.js';
 import type { Sealer } from './seal.js';
 
@@ -25,12 +25,13 @@ export function transactionCookieName(sessionCookie: string, state: string): str
   return `${sessionCookie}_tx_${state.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 22)}`;
 }
 
-export async function sealTransaction(sealer: Sealer, tx: Transaction, name: string, o: CookieOptions): Promise<string> {
-  return serializeCookie(name, await sealer.seal(tx, TRANSACTION_TTL_SECONDS), { ...o, maxAge: TRANSACTION_TTL_SECONDS });
+/** Chunked like the session: a long client_id (athena: 968 chars) plus a JWT launch passes 4 KB. */
+export async function sealTransaction(sealer: Sealer, tx: Transaction, name: string, o: CookieOptions): Promise<string[]> {
+  return writeChunked(name, await sealer.seal(tx, TRANSACTION_TTL_SECONDS), new Map(), { ...o, maxAge: TRANSACTION_TTL_SECONDS });
 }
 
 export async function openTransaction(sealer: Sealer, cookieHeader: string | null, name: string, state: string): Promise<Transaction | undefined> {
-  const sealed = getCookie(cookieHeader, name);
+  const sealed = cookieHeader ? readChunkedHeader(name, cookieHeader) : undefined;
   if (!sealed) return undefined;
   const tx = await sealer.unseal<Transaction>(sealed, TRANSACTION_TTL_SECONDS);
   sealer.forget(sealed);
@@ -52,7 +53,11 @@ export class UsedStates {
   /** Returns false when the state was already used. */
   use(state: string): boolean {
     const now = Date.now();
-    if (this.#seen.size > 50_000) for (const [k, t] of this.#seen) if (t < now) this.#seen.delete(k);
+    // Entries are inserted in expiry order: prune expired ones from the front, and cap the size.
+    for (const [k, t] of this.#seen) {
+      if (t > now && this.#seen.size < 100_000) break;
+      this.#seen.delete(k);
+    }
     const t = this.#seen.get(state);
     if (t !== undefined && t > now) return false;
     this.#seen.set(state, now + TRANSACTION_TTL_SECONDS * 1000);

@@ -12,6 +12,20 @@ export function normalizeBaseUrl(url: string): string {
   return url.replace(/\/+$/, '');
 }
 
+/**
+ * Whether cookies for this app URL get `Secure`: always, except plain http on a loopback host
+ * (local development). An https app behind a TLS-terminating proxy that forwards plain http
+ * therefore still gets Secure cookies.
+ */
+export function needsSecureCookies(appUrl: string): boolean {
+  try {
+    const u = new URL(appUrl);
+    return !(u.protocol === 'http:' && isLoopbackUrl(u));
+  } catch {
+    return true;
+  }
+}
+
 /** `http` is acceptable only on loopback unless explicitly allowed. */
 export function isSecureEnough(url: string, allowInsecure: boolean): boolean {
   try {
@@ -34,7 +48,10 @@ export function safeReturnPath(value: string | null | undefined, fallback: strin
     const base = new URL('http://x.invalid');
     const u = new URL(value, base);
     if (u.origin !== base.origin) return fallback;
-    return u.pathname + u.search + u.hash;
+    const out = u.pathname + u.search + u.hash;
+    // Dot segments collapse (`/.//evil.example` -> `//evil.example`): check the result too.
+    if (out.startsWith('//') || out.startsWith('/\\')) return fallback;
+    return out;
   } catch {
     return fallback;
   }

@@ -15,6 +15,9 @@ declare global {
 
 export type SmartMiddleware = RequestHandler & { readonly smart: Smart };
 
+/** The launch route of the smart() instance that handled a request, for requireSmart(). */
+const launchPaths = new WeakMap<Request, string>();
+
 function requestUrl(req: Request): string {
   return `${req.protocol}://${req.headers.host ?? 'localhost'}${req.originalUrl}`;
 }
@@ -54,6 +57,7 @@ export function smart(config: SmartConfig | Smart): SmartMiddleware {
   instance.ready().catch((e: unknown) => console.error(`smart-launch: ${(e as Error).message}`));
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     const path = req.path;
+    launchPaths.set(req, launch);
     if (path === launch || path === callback || path === logout) {
       instance.handle(toWebRequest(req)).then(
         (web) => (web ? send(res, web) : next()),
@@ -103,7 +107,7 @@ export function requireSmart(options: RequireSmartOptions = {}): RequestHandler 
     const onMissing = options.onMissing ?? 'launch';
     if (typeof onMissing === 'function') return onMissing(req, res);
     if (onMissing === 'launch') {
-      res.redirect(launchLocation(options.launchPath ?? '/launch', req.originalUrl));
+      res.redirect(launchLocation(options.launchPath ?? launchPaths.get(req) ?? '/launch', req.originalUrl));
       return;
     }
     res.redirect(onMissing);

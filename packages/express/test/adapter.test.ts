@@ -78,3 +78,17 @@ describe.each([
 it('types: req.smart is a SmartContext', () => {
   expectTypeOf<Express.Request['smart']>().toEqualTypeOf<SmartContext | null | undefined>();
 });
+
+it('requireSmart sends browsers to the configured launch route', async () => {
+  const app = express5();
+  app.use(smart({ issuers: [{ iss: sandbox.fhirBaseUrl, clientId: 'demo-public' }], session: { secret: 'adapter-test-secret-0123456789abcdef' }, routes: { launch: '/smart/start' } }));
+  app.get('/chart', requireSmart(), (_req, res) => res.send('chart'));
+  const server = app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  try {
+    const res = await fetch(`http://127.0.0.1:${(server.address() as { port: number }).port}/chart`, { redirect: 'manual', headers: { accept: 'text/html' } });
+    expect(res.headers.get('location')).toBe('/smart/start?returnTo=%2Fchart');
+  } finally {
+    server.close();
+  }
+});

@@ -10,12 +10,19 @@ export interface LoadedSession {
   stale: boolean;
 }
 
+/** A sealed blob is a session only with this shape (a sealed transaction or id is not). */
+function isSession(x: unknown): x is SessionData {
+  const d = x as SessionData | undefined;
+  return !!d && d.v === 1 && typeof d.sid === 'string' && typeof d.accessToken === 'string' && typeof d.createdAt === 'number';
+}
+
 /**
  * Reads and writes sessions. Cookie mode: the whole SessionData is sealed into chunked cookies.
  * Store mode: the cookie carries only the sealed session id; the data lives in the store.
  *
  * In cookie mode a refresh rotates tokens while other requests may still carry the old cookie, so
- * the newest revision of each session seen by this process is remembered (bounded) and wins.
+ * the newest revision of each session seen by this process is remembered (bounded) and wins; an
+ * ended session is remembered as null so its old cookies can't come back in this process.
  */
 export class SessionManager {
   readonly #latest = new Map<string, SessionData | null>();
@@ -36,6 +43,24 @@ export class SessionManager {
     return randomBytes(24).toString('base64url');
   }
 
+  /** Seconds left of the session's absolute lifetime (`session.maxAge` from login). */
+  remaining(data: SessionData): number {
+    return data.createdAt + this.cfg.session.maxAge - Math.floor(Date.now() / 1000);
+  }
+
+  /** The newest revision this process knows: data, null when ended, undefined when unknown. */
+  latest(sid: string): SessionData | null | undefined {
+    return this.#latest.get(sid);
+  }
+
+  #pick(data: unknown): LoadedSession | undefined {
+    if (!isSession(data) || this.remaining(data) <= 0) return undefined;
+    const newer = this.#latest.get(data.sid);
+    if (newer === null) return undefined;
+    if (newer && newer.rev > data.rev) return { data: newer, stale: true };
+    return { data, stale: false };
+  }
+
   /**
    * The hot path: a cookie-mode session this process has already verified, without any await.
    * Returns null when there is no session cookie, undefined when the slow path must decide.
@@ -45,11 +70,7 @@ export class SessionManager {
     const sealed = readChunkedHeader(this.name, cookieHeader);
     if (!sealed) return null;
     const data = this.sealer.peek<SessionData>(sealed);
-    if (!data) return undefined;
-    const newer = this.#latest.get(data.sid);
-    if (newer === null) return undefined;
-    if (newer && newer.rev > data.rev) return { data: newer, stale: true };
-    return { data, stale: false };
+    return data ? this.#pick(data) : undefined;
   }
 
   async load(cookies: Map<string, string>): Promise<LoadedSession | undefined> {
@@ -59,41 +80,38 @@ export class SessionManager {
     const store = this.cfg.session.store;
     if (store) {
       const ref = await this.sealer.unseal<{ sid?: string }>(sealed, ttl);
-      if (!ref?.sid) return undefined;
+      if (!ref?.sid || typeof ref.sid !== 'string') return undefined;
       const data = await store.get(ref.sid);
-      return data && data.v === 1 ? { data, stale: false } : undefined;
+      return isSession(data) && this.remaining(data) > 0 ? { data, stale: false } : undefined;
     }
-    const data = await this.sealer.unseal<SessionData>(sealed, ttl);
-    if (!data || data.v !== 1 || typeof data.sid !== 'string') return undefined;
-    const newer = this.#latest.get(data.sid);
-    if (newer === null) return undefined;
-    if (newer && newer.rev > data.rev) return { data: newer, stale: true };
-    return { data, stale: false };
+    return this.#pick(await this.sealer.unseal<SessionData>(sealed, ttl));
   }
 
-  /** Persists the session and returns the Set-Cookie values to send. */
+  /** A new session (login): persists it and returns the Set-Cookie values to send. */
   async save(data: SessionData, cookies: Map<string, string>, secure: boolean): Promise<string[]> {
-    const ttl = this.cfg.session.maxAge;
-    const store = this.cfg.session.store;
-    this.#remember(data);
-    if (store) {
-      await store.set(data.sid, data, ttl);
-      return writeChunked(this.name, await this.sealer.seal({ sid: data.sid }, ttl), cookies, this.cookieOptions(secure));
-    }
-    return writeChunked(this.name, await this.sealer.seal(data, ttl), cookies, this.cookieOptions(secure));
+    await this.persist(data);
+    const ttl = Math.max(60, this.remaining(data));
+    const value = this.cfg.session.store ? { sid: data.sid } : data;
+    return writeChunked(this.name, await this.sealer.seal(value, ttl), cookies, { ...this.cookieOptions(secure), maxAge: ttl });
   }
 
-  /** Re-sends the cookie for data already persisted (a stale cookie caught up). */
+  /** Stores a (refreshed) session where it lives: the store, and this process's memory. */
+  async persist(data: SessionData): Promise<void> {
+    const store = this.cfg.session.store;
+    if (store) return store.set(data.sid, data, Math.max(60, this.remaining(data)));
+    this.#remember(data);
+  }
+
+  /** Cookies for data already persisted (refreshed, or a stale cookie caught up). Store mode: none. */
   async cookieFor(data: SessionData, cookies: Map<string, string>, secure: boolean): Promise<string[]> {
     if (this.cfg.session.store) return [];
-    return writeChunked(this.name, await this.sealer.seal(data, this.cfg.session.maxAge), cookies, this.cookieOptions(secure));
+    const ttl = Math.max(60, this.remaining(data));
+    return writeChunked(this.name, await this.sealer.seal(data, ttl), cookies, { ...this.cookieOptions(secure), maxAge: ttl });
   }
 
   async destroy(data: SessionData | undefined, cookies: Map<string, string>, secure: boolean): Promise<string[]> {
     if (data) {
-      this.#latest.delete(data.sid);
-      // Remember the end of this session so its old cookies can't come back in this process.
-      this.#tombstone(data.sid);
+      this.#set(data.sid, null);
       await this.cfg.session.store?.delete(data.sid);
     }
     const sealed = readChunked(this.name, cookies);
@@ -101,19 +119,14 @@ export class SessionManager {
     return clearChunked(this.name, cookies, this.cookieOptions(secure));
   }
 
-  isEnded(sid: string): boolean {
-    return this.#latest.get(sid) === null;
-  }
-
   #remember(data: SessionData): void {
-    if (this.cfg.session.store) return;
-    this.#latest.delete(data.sid);
-    if (this.#latest.size >= this.#latestMax) this.#latest.delete(this.#latest.keys().next().value!);
-    this.#latest.set(data.sid, data);
+    if (this.#latest.get(data.sid) === null) return;
+    this.#set(data.sid, data);
   }
 
-  #tombstone(sid: string): void {
+  #set(sid: string, value: SessionData | null): void {
+    this.#latest.delete(sid);
     if (this.#latest.size >= this.#latestMax) this.#latest.delete(this.#latest.keys().next().value!);
-    this.#latest.set(sid, null);
+    this.#latest.set(sid, value);
   }
 }
