@@ -113,8 +113,11 @@ describe('getSmart()', () => {
     request(browser.cookieHeader(`${base}/`));
     const s = await app.getSmart();
     expect(sandbox.stats().token.refresh_token ?? 0).toBe(1);
-    expect(set).toHaveBeenCalledWith('smart_session', expect.any(String), expect.objectContaining({ path: '/', httpOnly: true, sameSite: 'lax', maxAge: 28800 }));
+    expect(set).toHaveBeenCalledWith('smart_session', expect.any(String), expect.objectContaining({ path: '/', httpOnly: true, sameSite: 'lax' }));
     const saved = set.mock.calls.find(([n]) => n === 'smart_session')!;
+    // The cookie lives as long as the session has left (absolute lifetime: 8 h from login).
+    expect(saved[2].maxAge).toBeGreaterThan(28_700);
+    expect(saved[2].maxAge).toBeLessThanOrEqual(28_800);
     expect(saved[1]).not.toBe(browser.cookies.get('smart_session')!.value);
     // The saved cookie carries the new token: no second refresh.
     request(`smart_session=${saved[1]}`);
