@@ -1,33 +1,20 @@
 #!/usr/bin/env node
 // Authenticated GET throughput through smart() vs bare Express, measured in the same run.
-// Prints requests/s for each and the ratio (goal >= 0.90). Usage: pnpm bench [-- --seconds 10]
+// The apps run in a child process (one core), autocannon here (the other core); the two apps are
+// measured alternately, several rounds, and the median ratio is printed (goal >= 0.90).
+// Usage: pnpm bench [-- --seconds 10 --rounds 3]
+import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import autocannon from 'autocannon';
-import express from 'express';
-import { startSandbox } from '@smart-launch/sandbox';
-import { smart, requireSmart } from '@smart-launch/express';
 
-const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 8;
+const arg = (name, def) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : def);
+const seconds = arg('--seconds', 10);
+const rounds = arg('--rounds', 3);
 const connections = 50;
-const rounds = 2;
 
-async function listen(app) {
-  const server = app.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return { server, url: `http://127.0.0.1:${server.address().port}` };
-}
-
-const sandbox = await startSandbox({ port: 0, autoApprove: true, quiet: true, accessTokenTtl: 3600 });
-
-const bare = express();
-bare.get('/api/ping', (_req, res) => res.json({ ok: true, patient: 'p1' }));
-
-const withSmart = express();
-withSmart.use(smart({ issuers: [{ iss: sandbox.fhirBaseUrl, clientId: 'demo-public' }], session: { secret: 'bench-secret-0123456789-0123456789-abc' } }));
-withSmart.get('/api/ping', requireSmart(), (req, res) => res.json({ ok: true, patient: req.smart.patient }));
-
-const a = await listen(bare);
-const b = await listen(withSmart);
+const child = fork(new URL('./servers.mjs', import.meta.url), { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+const [line] = await new Promise((resolve) => child.stdout.once('data', (d) => resolve([d.toString()])));
+const urls = JSON.parse(line.trim().split('\n').pop());
 
 // Log in once (standalone launch, auto-approved) to get a session cookie.
 const jar = new Map();
@@ -37,9 +24,9 @@ async function go(url, init = {}) {
     const res = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers ?? {}), cookie } });
     for (const c of res.headers.getSetCookie()) {
       const [nv] = c.split(';');
-      const i2 = nv.indexOf('=');
-      if (/Max-Age=0/.test(c)) jar.delete(nv.slice(0, i2));
-      else jar.set(nv.slice(0, i2), nv.slice(i2 + 1));
+      const j = nv.indexOf('=');
+      if (/Max-Age=0/.test(c)) jar.delete(nv.slice(0, j));
+      else jar.set(nv.slice(0, j), nv.slice(j + 1));
     }
     const loc = res.headers.get('location');
     if (loc) { url = new URL(loc, url).href; init = {}; await res.body?.cancel(); continue; }
@@ -54,36 +41,34 @@ async function go(url, init = {}) {
     return res;
   }
 }
-await go(`${b.url}/launch`);
-const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-const check = await fetch(`${b.url}/api/ping`, { headers: { cookie } });
+await go(`${urls.smart}/launch`);
+const cookie = [...jar].filter(([k]) => k.startsWith('smart_session') && !k.includes('_tx_')).map(([k, v]) => `${k}=${v}`).join('; ');
+const check = await fetch(`${urls.smart}/api/ping`, { headers: { cookie } });
 if (check.status !== 200) throw new Error(`login failed: /api/ping answered ${check.status}`);
 
-function run(url) {
+function run(url, duration) {
   return new Promise((resolve, reject) => {
-    autocannon({ url: `${url}/api/ping`, connections, duration: seconds, headers: { cookie } }, (err, r) => (err ? reject(err) : resolve(r)));
+    autocannon({ url: `${url}/api/ping`, connections, duration, headers: { cookie } }, (err, r) => (err ? reject(err) : resolve(r)));
   });
 }
 
-const results = { bare: [], smart: [] };
-await run(a.url); // warm-up
-await run(b.url);
+await run(urls.bare, 2); // warm-up (JIT) for both
+await run(urls.smart, 2);
+const ratios = [];
+const bare = [];
+const smartRps = [];
 for (let i = 0; i < rounds; i++) {
-  // Alternate to spread any drift of the machine over both.
-  const ra = await run(a.url);
-  const rb = await run(b.url);
-  if (rb.non2xx || ra.non2xx) throw new Error('non-2xx answers during the benchmark');
-  results.bare.push(ra.requests.average);
-  results.smart.push(rb.requests.average);
+  const a = await run(urls.bare, seconds);
+  const b = await run(urls.smart, seconds);
+  if (a.non2xx || b.non2xx) throw new Error('non-2xx answers during the benchmark');
+  bare.push(a.requests.average);
+  smartRps.push(b.requests.average);
+  ratios.push(b.requests.average / a.requests.average);
+  console.log(`round ${i + 1}: bare ${a.requests.average.toFixed(0)} req/s, smart() ${b.requests.average.toFixed(0)} req/s, ratio ${(b.requests.average / a.requests.average).toFixed(3)}`);
 }
-const avg = (xs) => xs.reduce((s, x) => s + x, 0) / xs.length;
-const bareRps = avg(results.bare);
-const smartRps = avg(results.smart);
-console.log(`bare express        : ${bareRps.toFixed(0)} req/s`);
-console.log(`express + smart()   : ${smartRps.toFixed(0)} req/s`);
-console.log(`ratio smart/bare    : ${(smartRps / bareRps).toFixed(3)} (goal >= 0.90; ${connections} connections, ${rounds}x${seconds}s each)`);
-
-a.server.close();
-b.server.close();
-await sandbox.stop();
-process.exit(0);
+const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+console.log(`bare express        : ${median(bare).toFixed(0)} req/s (median)`);
+console.log(`express + smart()   : ${median(smartRps).toFixed(0)} req/s (median)`);
+console.log(`ratio smart/bare    : ${median(ratios).toFixed(3)} median of ${rounds} (goal >= 0.90; ${connections} connections, ${seconds}s runs, apps in a child process)`);
+child.send('stop');
+await once(child, 'exit');

@@ -33,8 +33,12 @@ export function getCookie(header: string | null | undefined, name: string): stri
     while (header.charCodeAt(i) === 32) i++;
     const end = header.indexOf(';', i);
     const stop = end < 0 ? header.length : end;
-    const eq = header.indexOf('=', i);
-    if (eq > 0 && eq < stop && header.slice(i, eq).trim() === name) return header.slice(eq + 1, stop).trim();
+    // Allocation-free name match (this runs on every request).
+    if (header.startsWith(name, i)) {
+      let j = i + name.length;
+      while (header.charCodeAt(j) === 32) j++;
+      if (header.charCodeAt(j) === 61 /* = */) return header.slice(j + 1, stop).trim();
+    }
     i = stop + 1;
   }
   return undefined;
@@ -88,7 +92,7 @@ export function readChunked(name: string, cookies: Map<string, string>): string 
 export function readChunkedHeader(name: string, header: string): string | undefined {
   const first = getCookie(header, name);
   if (!first) return undefined;
-  if (!header.includes(`${name}.1=`)) return first;
+  if (!header.includes(`${name}.1`)) return first;
   let value = first;
   for (let i = 1; ; i++) {
     const next = getCookie(header, `${name}.${i}`);

@@ -52,6 +52,8 @@ export interface Smart {
 }
 
 const scopeCache = new WeakMap<SessionData, ScopeSet>();
+const NO_COOKIES: string[] = Object.freeze([]) as unknown as string[];
+const NO_SESSION: SessionResult = Object.freeze({ context: null, setCookie: NO_COOKIES });
 
 /** Creates the framework-agnostic SMART client. Validates `config` now (throws ConfigError). */
 export function createSmart(config: SmartConfig): Smart {
@@ -91,9 +93,9 @@ export function createSmart(config: SmartConfig): Smart {
   /** Hot path: no session cookie, or a session this process already verified and still fresh. */
   function peekSession(req: SessionRequest, hooks?: SessionHooks): SessionResult | undefined {
     const cookie = req.cookie;
-    if (!cookie || !cookie.includes(cookieMarker)) return { context: null, setCookie: [] };
+    if (!cookie || !cookie.includes(cookieMarker)) return NO_SESSION;
     const hit = core.sessions.peek(cookie);
-    if (hit && !hit.stale && !needsRefresh(hit.data)) return { context: buildContext(hit.data, req, hooks), setCookie: [] };
+    if (hit && !hit.stale && !needsRefresh(hit.data)) return { context: buildContext(hit.data, req, hooks), setCookie: NO_COOKIES };
     return undefined;
   }
 

@@ -16,7 +16,8 @@ declare global {
 export type SmartMiddleware = RequestHandler & { readonly smart: Smart };
 
 /** The launch route of the smart() instance that handled a request, for requireSmart(). */
-const launchPaths = new WeakMap<Request, string>();
+const LAUNCH_PATH = Symbol('smart-launch.launchPath');
+type WithLaunchPath = Request & { [LAUNCH_PATH]?: string };
 
 function requestUrl(req: Request): string {
   return `${req.protocol}://${req.headers.host ?? 'localhost'}${req.originalUrl}`;
@@ -57,7 +58,7 @@ export function smart(config: SmartConfig | Smart): SmartMiddleware {
   instance.ready().catch((e: unknown) => console.error(`smart-launch: ${(e as Error).message}`));
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     const path = req.path;
-    launchPaths.set(req, launch);
+    (req as WithLaunchPath)[LAUNCH_PATH] = launch;
     if (path === launch || path === callback || path === logout) {
       instance.handle(toWebRequest(req)).then(
         (web) => (web ? send(res, web) : next()),
@@ -107,7 +108,7 @@ export function requireSmart(options: RequireSmartOptions = {}): RequestHandler 
     const onMissing = options.onMissing ?? 'launch';
     if (typeof onMissing === 'function') return onMissing(req, res);
     if (onMissing === 'launch') {
-      res.redirect(launchLocation(options.launchPath ?? launchPaths.get(req) ?? '/launch', req.originalUrl));
+      res.redirect(launchLocation(options.launchPath ?? (req as WithLaunchPath)[LAUNCH_PATH] ?? '/launch', req.originalUrl));
       return;
     }
     res.redirect(onMissing);
