@@ -80,3 +80,28 @@ export async function startFakeAs(): Promise<FakeAs> {
   };
   return fake;
 }
+
+export const FAKE_APP = 'http://127.0.0.1:3999';
+
+export const cookiesOf = (res: Response): string => res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+export const sessionCookie = (setCookies: string[]): string =>
+  setCookies.filter((c) => c.startsWith('smart_session=') || c.startsWith('smart_session.')).map((c) => c.split(';')[0]).join('; ');
+
+/** A token response for the fake AS: patient p1, 1 h, a refresh token; override any field. */
+export const fakeTokens = (over: Record<string, unknown> = {}) => ({ access_token: 'AT-1', token_type: 'Bearer', expires_in: 3600, scope: 'launch/patient patient/*.rs offline_access', patient: 'p1', refresh_token: 'RT-1', ...over });
+
+/** Launch + callback through `smart.handle()` against the fake AS answering `body`; the session cookie. */
+export async function fakeLogin(smart: { handle(r: Request): Promise<Response | undefined> }, as: FakeAs, body: Record<string, unknown> = fakeTokens(), launchQuery = ''): Promise<string> {
+  const launch = (await smart.handle(new Request(`${FAKE_APP}/launch${launchQuery}`)))!;
+  if (launch.status !== 302) throw new Error(`launch answered ${launch.status}`);
+  const state = new URL(launch.headers.get('location')!).searchParams.get('state')!;
+  const saved = as.tokenResponse;
+  as.tokenResponse = async () => ({ status: 200, body });
+  try {
+    const cb = (await smart.handle(new Request(`${FAKE_APP}/callback?code=c&state=${state}&iss=${encodeURIComponent(as.url)}`, { headers: { cookie: cookiesOf(launch) } })))!;
+    if (cb.status !== 302) throw new Error(`callback answered ${cb.status}: ${await cb.text()}`);
+    return sessionCookie(cb.headers.getSetCookie());
+  } finally {
+    as.tokenResponse = saved;
+  }
+}

@@ -2,10 +2,10 @@ import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSmart, MemoryStore, type Smart, type SmartConfig } from '../src/index.js';
 import { safeReturnPath } from '../src/url.js';
-import { startFakeAs, type FakeAs } from './fake-as.js';
+import { cookiesOf, FAKE_APP, fakeLogin, fakeTokens, sessionCookie, startFakeAs, type FakeAs } from './fake-as.js';
 
 const secret = 'hardening-test-secret-0123456789abcdef';
-const APP = 'http://127.0.0.1:3999';
+const APP = FAKE_APP;
 let as: FakeAs;
 beforeAll(async () => {
   as = await startFakeAs();
@@ -18,27 +18,11 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-const cookiesOf = (res: Response) => res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-const sessionCookie = (setCookies: string[]) => setCookies.filter((c) => c.startsWith('smart_session=') || c.startsWith('smart_session.')).map((c) => c.split(';')[0]).join('; ');
-const tokens = (over: Record<string, unknown> = {}) => ({ access_token: 'AT-1', token_type: 'Bearer', expires_in: 3600, scope: 'launch/patient patient/*.rs offline_access', patient: 'p1', refresh_token: 'RT-1', ...over });
+const tokens = fakeTokens;
 const make = (issuer: Partial<SmartConfig['issuers'][number]> = {}, extra: Partial<SmartConfig> = {}) =>
   createSmart({ issuers: [{ iss: as.fhirBase, clientId: 'app', authorizeMethod: 'GET', scope: 'launch/patient patient/*.rs offline_access', ...issuer }], session: { secret }, ...extra });
 const refreshRequests = () => as.requests.filter((r) => r.path === '/token' && r.body.includes('grant_type=refresh_token')).length;
 
-async function login(smart: Smart, body: Record<string, unknown> = tokens(), launchQuery = ''): Promise<string> {
-  const launch = (await smart.handle(new Request(`${APP}/launch${launchQuery}`)))!;
-  expect(launch.status).toBe(302);
-  const state = new URL(launch.headers.get('location')!).searchParams.get('state')!;
-  const saved = as.tokenResponse;
-  as.tokenResponse = async () => ({ status: 200, body });
-  try {
-    const cb = (await smart.handle(new Request(`${APP}/callback?code=c&state=${state}&iss=${encodeURIComponent(as.url)}`, { headers: { cookie: cookiesOf(launch) } })))!;
-    expect(cb.status).toBe(302);
-    return sessionCookie(cb.headers.getSetCookie());
-  } finally {
-    as.tokenResponse = saved;
-  }
-}
 
 describe('no open redirect through dot segments', () => {
   it.each(['/.//evil.example', '/a/..//evil.example', '/%2e//evil.example', '/./\\evil.example'])('%s falls back', (v) => {
@@ -53,7 +37,7 @@ describe('no open redirect through dot segments', () => {
 describe('refresh never spends a rotated or ended refresh token', () => {
   it('a FHIR 401 on an old context uses the session this process already refreshed', async () => {
     const smart = make({}, { refreshSkewSeconds: 0 });
-    const cookie = await login(smart, tokens({ expires_in: 3600 }));
+    const cookie = await fakeLogin(smart, as, tokens({ expires_in: 3600 }));
     const old = (await smart.session({ cookie, url: `${APP}/` })).context!;
     as.tokenResponse = async (form) => ({ status: 200, body: form.get('refresh_token') === 'RT-1' ? tokens({ access_token: 'AT-2', refresh_token: 'RT-2' }) : { error: 'invalid_grant' } });
     // Another request refreshes first (its FHIR call got a 401).
@@ -71,7 +55,7 @@ describe('refresh never spends a rotated or ended refresh token', () => {
     for (const store of [undefined, new MemoryStore()]) {
       as.requests.length = 0;
       const smart = make({}, store ? { session: { secret, store } } : {});
-      const cookie = await login(smart);
+      const cookie = await fakeLogin(smart, as);
       const ctx = (await smart.session({ cookie, url: `${APP}/` })).context!;
       await smart.handle(new Request(`${APP}/logout`, { headers: { cookie } }));
       as.fhir = () => ({ status: 401, body: {} });
@@ -95,7 +79,7 @@ describe('cookies', () => {
     const smart = make({}, { session: { secret, sameSite: 'strict' } });
     const res = (await smart.handle(new Request(`${APP}/launch`)))!;
     expect(res.headers.getSetCookie()[0]).toMatch(/SameSite=Lax/);
-    const cookie = await login(smart);
+    const cookie = await fakeLogin(smart, as);
     expect((await smart.session({ cookie, url: `${APP}/` })).context).not.toBeNull();
   });
 
@@ -106,13 +90,13 @@ describe('cookies', () => {
     const set = res.headers.getSetCookie();
     expect(set.length).toBeGreaterThan(1);
     for (const c of set) expect(c.length).toBeLessThan(4096);
-    const cookie = await login(smart, tokens(), `?iss=${encodeURIComponent(as.fhirBase)}&launch=${launch}`);
+    const cookie = await fakeLogin(smart, as, tokens(), `?iss=${encodeURIComponent(as.fhirBase)}&launch=${launch}`);
     expect((await smart.session({ cookie, url: `${APP}/` })).context?.patient).toBe('p1');
   });
 
   it('the session lifetime is absolute: refreshing does not extend it past maxAge', async () => {
     const smart = make({}, { session: { secret, maxAge: 120 }, refreshSkewSeconds: 3600 });
-    const cookie = await login(smart, tokens({ expires_in: 60 }));
+    const cookie = await fakeLogin(smart, as, tokens({ expires_in: 60 }));
     as.tokenResponse = async () => ({ status: 200, body: tokens({ access_token: 'AT-2', refresh_token: 'RT-2', expires_in: 60 }) });
     const refreshed = await smart.session({ cookie, url: `${APP}/` });
     expect(refreshed.context?.accessToken).toBe('AT-2');
@@ -178,7 +162,7 @@ describe('discovery', () => {
 describe('logout CSRF', () => {
   it('a cross-site GET asks for confirmation and keeps the session', async () => {
     const smart = make();
-    const cookie = await login(smart);
+    const cookie = await fakeLogin(smart, as);
     const res = (await smart.handle(new Request(`${APP}/logout`, { headers: { cookie, 'sec-fetch-site': 'cross-site' } })))!;
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('<form method="post" action="/logout?returnTo=%2F">');
@@ -188,7 +172,7 @@ describe('logout CSRF', () => {
 
   it('a POST from another origin is refused; from the app it logs out', async () => {
     const smart = make();
-    const cookie = await login(smart);
+    const cookie = await fakeLogin(smart, as);
     const evil = (await smart.handle(new Request(`${APP}/logout`, { method: 'POST', headers: { cookie, origin: 'https://evil.example' } })))!;
     expect(evil.status).toBe(403);
     expect((await smart.session({ cookie, url: `${APP}/` })).context).not.toBeNull();

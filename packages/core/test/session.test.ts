@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSmart, Discovery, type Smart } from '../src/index.js';
-import { startFakeAs, type FakeAs } from './fake-as.js';
+import { cookiesOf, FAKE_APP, fakeLogin, fakeTokens, sessionCookie, startFakeAs, type FakeAs } from './fake-as.js';
 
 const secret = 'session-test-secret-0123456789abcdefgh';
-const APP = 'http://127.0.0.1:3999';
+const APP = FAKE_APP;
 let as: FakeAs;
 beforeAll(async () => {
   as = await startFakeAs();
@@ -13,31 +13,15 @@ beforeEach(() => {
   as.requests.length = 0;
 });
 
-const cookiesOf = (res: Response) => res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-const sessionCookie = (setCookies: string[]) => setCookies.filter((c) => c.startsWith('smart_session')).map((c) => c.split(';')[0]).join('; ');
 
-/** Logs in against the fake AS with a token response of our choosing. */
-async function login(smart: Smart, body: Record<string, unknown>): Promise<string> {
-  const launch = (await smart.handle(new Request(`${APP}/launch`)))!;
-  const state = new URL(launch.headers.get('location')!).searchParams.get('state')!;
-  const saved = as.tokenResponse;
-  as.tokenResponse = async () => ({ status: 200, body });
-  try {
-    const cb = (await smart.handle(new Request(`${APP}/callback?code=c&state=${state}&iss=${encodeURIComponent(as.url)}`, { headers: { cookie: cookiesOf(launch) } })))!;
-    expect(cb.status).toBe(302);
-    return sessionCookie(cb.headers.getSetCookie());
-  } finally {
-    as.tokenResponse = saved;
-  }
-}
 
 const make = (extra: object = {}) => createSmart({ issuers: [{ iss: as.fhirBase, clientId: 'app', authorizeMethod: 'GET', scope: 'launch/patient patient/*.rs offline_access' }], session: { secret }, ...extra });
-const tokens = (over: Record<string, unknown> = {}) => ({ access_token: 'AT-1', token_type: 'Bearer', expires_in: 3600, scope: 'launch/patient patient/*.rs offline_access', patient: 'p1', refresh_token: 'RT-1', ...over });
+const tokens = fakeTokens;
 
 describe('session lifecycle', () => {
   it('sends Set-Cookie only when the session changed', async () => {
     const smart = make();
-    const cookie = await login(smart, tokens());
+    const cookie = await fakeLogin(smart, as, tokens());
     const r = await smart.session({ cookie, url: `${APP}/` });
     expect(r.context?.patient).toBe('p1');
     expect(r.setCookie).toEqual([]);
@@ -45,7 +29,7 @@ describe('session lifecycle', () => {
 
   it('refreshes on a FHIR 401 once, retries, and hands the new cookie to the adapter', async () => {
     const smart = make();
-    const cookie = await login(smart, tokens());
+    const cookie = await fakeLogin(smart, as, tokens());
     as.fhir = (path, token) => (token === 'AT-2' ? { status: 200, body: { resourceType: 'Patient', id: 'p1' } } : { status: 401, body: {} });
     as.tokenResponse = async (form) => ({ status: 200, body: form.get('grant_type') === 'refresh_token' && form.get('refresh_token') === 'RT-1' ? tokens({ access_token: 'AT-2', refresh_token: 'RT-2' }) : { error: 'invalid_grant' } });
     const pushed: string[][] = [];
@@ -60,7 +44,7 @@ describe('session lifecycle', () => {
 
   it('a refresh response without a refresh_token keeps the old one (Cerner)', async () => {
     const smart = make({ refreshSkewSeconds: 3600 });
-    const cookie = await login(smart, tokens({ expires_in: 60 }));
+    const cookie = await fakeLogin(smart, as, tokens({ expires_in: 60 }));
     let seen: string | null = null;
     as.tokenResponse = async (form) => {
       seen = form.get('refresh_token');
@@ -77,12 +61,12 @@ describe('session lifecycle', () => {
 
   it('a transient refresh failure keeps the still-valid token; an expired one is an error, not a pass', async () => {
     const smart = make({ refreshSkewSeconds: 3600 });
-    const cookie = await login(smart, tokens({ expires_in: 120 }));
+    const cookie = await fakeLogin(smart, as, tokens({ expires_in: 120 }));
     as.tokenResponse = async () => ({ status: 503, body: { error: 'temporarily_unavailable' } });
     const r = await smart.session({ cookie, url: `${APP}/` });
     expect(r.context?.accessToken).toBe('AT-1');
     const expired = make();
-    const cookie2 = await login(expired, tokens({ expires_in: 1 }));
+    const cookie2 = await fakeLogin(expired, as, tokens({ expires_in: 1 }));
     await new Promise((r) => setTimeout(r, 1100));
     const r2 = await expired.session({ cookie: cookie2, url: `${APP}/` });
     expect(r2.context).toBeNull();
@@ -92,7 +76,7 @@ describe('session lifecycle', () => {
   it('without a refresh token an expired session ends (session_expired) and its cookies are cleared', async () => {
     const smart = make();
     const { refresh_token: _rt, ...noRt } = tokens({ expires_in: 1 });
-    const cookie = await login(smart, noRt);
+    const cookie = await fakeLogin(smart, as, noRt);
     const r = await smart.session({ cookie, url: `${APP}/` });
     expect(r.context).toBeNull();
     expect(r.error?.code).toBe('session_expired');
@@ -101,7 +85,7 @@ describe('session lifecycle', () => {
 
   it('logout revokes the refresh token at the revocation endpoint', async () => {
     const smart = make();
-    const cookie = await login(smart, tokens());
+    const cookie = await fakeLogin(smart, as, tokens());
     const res = (await smart.handle(new Request(`${APP}/logout?returnTo=%2Fbye`, { headers: { cookie } })))!;
     expect(res.status).toBe(302);
     expect(res.headers.get('location')).toBe('/bye');
