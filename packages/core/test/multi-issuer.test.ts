@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { demoKeys, startSandbox, type Sandbox } from '@smart-launch/sandbox';
+import { createSmart } from '../src/index.js';
+import { APP, login } from './login.js';
+
+// Two EHRs at once, each with its own client settings (SMART checklist 13).
+let a: Sandbox;
+let b: Sandbox;
+beforeAll(async () => {
+  [a, b] = await Promise.all([startSandbox({ port: 0, autoApprove: true, quiet: true }), startSandbox({ port: 0, autoApprove: true, quiet: true, defaultPatient: 'p4' })]);
+});
+afterAll(async () => {
+  await Promise.all([a?.stop(), b?.stop()]);
+});
+
+it('launches at each allowlisted EHR with that EHR\'s client, and keeps their sessions apart', async () => {
+  const smart = createSmart({
+    issuers: [
+      { iss: a.fhirBaseUrl, clientId: 'demo-symmetric', clientSecret: 'demo-secret' },
+      { iss: `${b.fhirBaseUrl}/`, clientId: 'demo-asymmetric', privateKey: demoKeys.es384 },
+    ],
+    session: { secret: 'multi-issuer-secret-0123456789abcdefgh' },
+  });
+  a.resetStats();
+  b.resetStats();
+  const atA = await login(smart, `?iss=${encodeURIComponent(a.fhirBaseUrl)}`);
+  const atB = await login(smart, `?iss=${encodeURIComponent(b.fhirBaseUrl)}`);
+  const ctxA = (await smart.session({ cookie: atA, url: `${APP}/` })).context!;
+  const ctxB = (await smart.session({ cookie: atB, url: `${APP}/` })).context!;
+  expect(ctxA.serverUrl).toBe(a.fhirBaseUrl);
+  expect(ctxB.serverUrl).toBe(b.fhirBaseUrl);
+  expect(ctxB.patient).toBe('p4');
+  expect(a.stats().token.authorization_code).toBe(1);
+  expect(b.stats().token.authorization_code).toBe(1);
+  // Each token works only at its own EHR; the FHIR client won't even send it elsewhere.
+  expect((await ctxA.fhir.read('Patient', ctxA.patient!)).id).toBe(ctxA.patient);
+  await expect(ctxA.fhir.request(`${b.fhirBaseUrl}/Patient/p4`)).rejects.toMatchObject({ code: 'fhir_foreign_url' });
+  // Without iss, a standalone launch goes to the first EHR (defaultIss).
+  // (The sandbox advertises authorize-post, so the authorize request is a self-submitting form.)
+  const res = (await smart.handle(new Request(`${APP}/launch`)))!;
+  expect(await res.text()).toContain(`action="${a.origin}/`);
+});
