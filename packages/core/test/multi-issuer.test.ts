@@ -40,3 +40,17 @@ it('launches at each allowlisted EHR with that EHR\'s client, and keeps their se
   const res = (await smart.handle(new Request(`${APP}/launch`)))!;
   expect(await res.text()).toContain(`action="${a.origin}/`);
 });
+
+it('authorizes by GET when configured, by auto-submitted POST when the EHR advertises authorize-post', async () => {
+  const secret = 'multi-issuer-secret-0123456789abcdefgh';
+  const get = createSmart({ issuers: [{ iss: a.fhirBaseUrl, clientId: 'demo-public', authorizeMethod: 'GET' }], session: { secret } });
+  const byGet = (await get.handle(new Request(`${APP}/launch`)))!;
+  expect(byGet.status).toBe(302);
+  expect(new URL(byGet.headers.get('location')!).searchParams.get('code_challenge_method')).toBe('S256');
+  expect((await get.session({ cookie: await login(get), url: `${APP}/` })).context?.patient).toBeTruthy();
+  const auto = createSmart({ issuers: [{ iss: a.fhirBaseUrl, clientId: 'demo-public' }], session: { secret } });
+  const byPost = (await auto.handle(new Request(`${APP}/launch`)))!;
+  expect(byPost.status).toBe(200);
+  expect(await byPost.text()).toMatch(/<form method="post" action="http:\/\/127\.0\.0\.1:\d+\/oidc\/authorize">/);
+  expect((await auto.session({ cookie: await login(auto), url: `${APP}/` })).context?.patient).toBeTruthy();
+});
