@@ -28,6 +28,11 @@ export interface JwtVerificationOptions {
   algorithms?: string[];
   /** Clock skew allowance in seconds. Default 30. */
   clockToleranceSeconds?: number;
+  /**
+   * Required JWT `typ` header, e.g. 'at+jwt' (RFC 9068 4). Off by default: many EHRs issue JWT
+   * access tokens without it.
+   */
+  typ?: string;
 }
 
 export interface ResourceServerOptions extends ServiceHttpOptions {
@@ -235,6 +240,7 @@ function jwtVerifier(options: ResourceServerOptions, http: ReturnType<typeof res
         algorithms,
         clockTolerance: o.clockToleranceSeconds ?? 30,
         requiredClaims: ['exp'],
+        ...(o.typ ? { typ: o.typ } : {}),
       }));
     } catch (e) {
       const code = (e as { code?: string })?.code;

@@ -170,6 +170,15 @@ describe('resource server with JWT access tokens (RFC 9068) against the issuer J
     for (const t of [none, hs, 'opaque-token']) expect((await caught(rs().verify(req(`Bearer ${t}`)))).status).toBe(401);
   });
 
+  it('typ: at+jwt can be required (RFC 9068 4)', async () => {
+    const strict = createResourceServer({ audience: API, jwt: { issuer: ISSUER, jwksUri, typ: 'at+jwt' } });
+    expect((await strict.verify(req(`Bearer ${await mint()}`))).active).toBe(true);
+    const now = Math.floor(Date.now() / 1000);
+    const plainJwt = await new SignJWT({ iss: ISSUER, aud: API, exp: now + 300, scope: 'patient/*.rs' }).setProtectedHeader({ alg: 'ES384', kid: KID, typ: 'JWT' }).sign(issuerKey);
+    expect((await caught(strict.verify(req(`Bearer ${plainJwt}`)))).status).toBe(401);
+    expect((await rs().verify(req(`Bearer ${plainJwt}`))).active).toBe(true);
+  });
+
   it('insufficient scope -> 403', async () => {
     const r = await caught(rs().authorize(req(`Bearer ${await mint()}`), 'patient/Observation.c'));
     expect(r.status).toBe(403);
