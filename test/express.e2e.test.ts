@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startSandbox, type Sandbox } from '@smart-launch/sandbox';
-import { launchChromium, launchFromEhrPage } from './helpers/chromium.js';
+import { launchChromium, patientSummaryScenario } from './helpers/chromium.js';
 import { startProcess, type RunningApp } from './helpers/processes.js';
 import { SECRET } from './conformance/suite.js';
 
@@ -22,19 +22,7 @@ describe('end to end in Chromium: examples/express', () => {
     await sandbox?.stop();
   });
 
-  it('EHR page -> Launch -> Approve -> the app shows the patient name and vitals; reload keeps the session', async () => {
-    const page = await browser.newPage();
-    await launchFromEhrPage(page, sandbox.origin, app.baseUrl, 'p3');
-    const name = (await page.textContent('#patient-name'))!.trim();
-    expect(name.length).toBeGreaterThan(0);
-    expect(name).not.toBe('Unknown patient');
-    expect(await page.locator('#vitals tbody tr').count()).toBeGreaterThan(0);
-    const api = await page.evaluate(async () => (await fetch('/api/context')).json());
-    expect(api.patient).toBe('p3');
-    // The session cookie is HttpOnly: page scripts can't see it.
-    expect(await page.evaluate(() => document.cookie)).not.toContain('smart_session');
-    await page.reload();
-    expect((await page.textContent('#patient-name'))!.trim()).toBe(name);
-    await page.screenshot({ path: `${process.env.SCREENSHOT_DIR ?? '/tmp'}/express-e2e.png` });
+  it('EHR page -> Launch -> Approve -> patient name and vitals; reload keeps the session; logout; standalone shows the banner', async () => {
+    await patientSummaryScenario(await browser.newPage(), sandbox.origin, app.baseUrl, 'express-e2e');
   });
 });

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -17,7 +18,7 @@ export async function launchChromium(): Promise<Browser> {
  * here, as the EHR's app catalogue would), Launch, then Approve on the consent page.
  * Resolves once the browser is back on the app page after sign-in.
  */
-export async function launchFromEhrPage(page: import('playwright-core').Page, ehrOrigin: string, appBaseUrl: string, patient: string): Promise<void> {
+export async function launchFromEhrPage(page: Page, ehrOrigin: string, appBaseUrl: string, patient: string): Promise<void> {
   await page.goto(`${ehrOrigin}/ehr/launch`);
   await page.selectOption('#patient', patient);
   await page.evaluate((url) => {
@@ -26,4 +27,35 @@ export async function launchFromEhrPage(page: import('playwright-core').Page, eh
   }, `${appBaseUrl}/launch`);
   await Promise.all([page.waitForURL(/\/interaction\//), page.click('form button[type=submit]:not(.secondary)')]);
   await Promise.all([page.waitForURL(`${appBaseUrl}/`), page.click('button[value=approve]')]);
+}
+
+/**
+ * The example contract's person-level scenario, the same for every example app: EHR launch from
+ * the sandbox page shows the patient's name and vitals; the session survives a reload and its
+ * cookie is HttpOnly; logout returns to the signed-out page; a standalone launch shows the banner.
+ */
+export async function patientSummaryScenario(page: Page, ehrOrigin: string, appBaseUrl: string, screenshot: string): Promise<void> {
+  await page.goto(`${appBaseUrl}/`);
+  expect(await page.getAttribute('#launch', 'href')).toBe('/launch');
+  await launchFromEhrPage(page, ehrOrigin, appBaseUrl, 'p3');
+  const name = (await page.textContent('#patient-name'))!.trim();
+  expect(name.length).toBeGreaterThan(0);
+  expect(name).not.toBe('Unknown patient');
+  // An EHR launch asks for no patient banner (the EHR shows one), so no #birth-date here.
+  expect(await page.locator('#vitals tbody tr').count()).toBeGreaterThan(0);
+  const api = await page.evaluate(async () => (await fetch('/api/context')).json());
+  expect(api.patient).toBe('p3');
+  // The session cookie is HttpOnly: page scripts can't see it.
+  expect(await page.evaluate(() => document.cookie)).not.toContain('smart_session');
+  await page.reload();
+  expect((await page.textContent('#patient-name'))!.trim()).toBe(name);
+  await page.screenshot({ path: `${process.env.SCREENSHOT_DIR ?? '/tmp'}/${screenshot}.png` });
+  // Logout: back to the signed-out page with its launch link.
+  await page.goto(`${appBaseUrl}/logout`);
+  expect(await page.getAttribute('#launch', 'href')).toBe('/launch');
+  // Standalone launch from the app's own link: the app shows the banner with the birth date.
+  await Promise.all([page.waitForURL(/\/interaction\//), page.click('#launch')]);
+  await Promise.all([page.waitForURL(`${appBaseUrl}/`), page.click('button[value=approve]')]);
+  expect((await page.textContent('#patient-name'))!.trim()).not.toBe('Unknown patient');
+  expect((await page.textContent('#birth-date'))!.trim()).toMatch(/^\d{4}-\d{2}-\d{2}$/);
 }
