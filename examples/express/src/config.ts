@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { SmartConfig } from '@smart-launch/core';
+import { Redis } from 'ioredis';
+import { RedisStore, type SmartConfig } from '@smart-launch/core';
 
 /** The example's configuration, from the environment (see shared CONTRACTS: the same in every example). */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SmartConfig & { port: number } {
@@ -28,7 +29,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SmartConfig
       },
     ],
     scope: env.SMART_SCOPE ?? 'launch launch/patient openid fhirUser offline_access patient/*.rs',
-    session: { secret },
+    // REDIS_URL: sessions in Redis, shared by several instances of the app (tokens sealed at rest).
+    session: { secret, ...(env.REDIS_URL ? { store: new RedisStore({ client: new Redis(env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 }) }) } : {}) },
     logger: { warn: (m) => console.warn(m), error: (m) => console.error(m) },
   };
 }

@@ -5,7 +5,8 @@ import type { SessionData, SessionStore } from './types.js';
 /** The few commands RedisStore needs, as ioredis names them (node-redis: wrap `set` options). */
 export interface RedisLike {
   get(key: string): Promise<string | null>;
-  set(key: string, value: string, ...args: (string | number)[]): Promise<unknown>;
+  set(key: string, value: string, secondsToken: 'EX', seconds: number): Promise<unknown>;
+  set(key: string, value: string, millisecondsToken: 'PX', milliseconds: number, nx: 'NX'): Promise<unknown>;
   del(key: string): Promise<unknown>;
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
 }
