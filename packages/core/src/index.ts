@@ -35,7 +35,7 @@ export { createBackendClient, backendCacheKey, type BackendClient, type BackendC
 export { BulkExport, type BulkExportRequest, type BulkExportJob, type BulkManifest, type BulkOutputFile, type BulkStatus, type BulkWaitOptions } from './bulk-export.js';
 export { registerClient, registerOnce, registrationMetadata, issuerConfigFrom, memoryRegistrationStore, fileRegistrationStore, RegistrationError, type ClientRegistrationMetadata, type RegisterOptions, type RegisteredClient, type RegistrationStore, type TokenEndpointAuthMethod } from './registration.js';
 export { createIntrospector, introspect, tokenInfoFromClaims, type IntrospectionOptions, type Introspector, type TokenInfo } from './introspection.js';
-export { createResourceServer, extractBearer, requireTokenScopes, wwwAuthenticate, bearerErrorParts, bearerErrorResponse, BearerError, type ResourceServer, type ResourceServerOptions, type TokenContext, type JwtVerificationOptions } from './resource-server.js';
+export { createResourceServer, extractBearer, requireTokenScopes, wwwAuthenticate, bearerErrorParts, bearerErrorResponse, BearerError, type BearerInput, type ResourceServer, type ResourceServerOptions, type TokenContext, type JwtVerificationOptions } from './resource-server.js';
 export { publicJwks, toPublicJwk, jwksResponse, jwksHandler, configuredKeys, type JwksKeyInput, type JwksOptions, type JwksResponseOptions } from './jwks.js';
 export { pickKey } from './keys.js';
 export type { ServiceHttpOptions } from './service.js';

@@ -53,9 +53,9 @@ export interface ResourceServerOptions extends ServiceHttpOptions {
 
 export interface ResourceServer {
   /** Verifies the Bearer token of a Request (or an Authorization header value). Throws {@link BearerError}. */
-  verify(input: Request | string | null | undefined): Promise<TokenContext>;
+  verify(input: BearerInput): Promise<TokenContext>;
   /** {@link verify}, then {@link requireTokenScopes}. */
-  authorize(input: Request | string | null | undefined, scopes?: string | readonly string[]): Promise<TokenContext>;
+  authorize(input: BearerInput, scopes?: string | readonly string[]): Promise<TokenContext>;
   readonly realm: string;
 }
 
@@ -111,13 +111,22 @@ function invalidRequest(realm: string, description: string): BearerError {
  * The Bearer token of a Request or Authorization header (RFC 6750 §2.1 only). Undefined when
  * there is none; throws 400 for a malformed header or a token in the URL (§2.3: it would land in logs).
  */
-export function extractBearer(input: Request | string | null | undefined, realm = 'api'): string | undefined {
+/** What adapters hand over: a Web Request, the Authorization header, or both header and URL. */
+export type BearerInput = Request | string | null | undefined | { authorization?: string | null; url?: string };
+
+export function extractBearer(input: BearerInput, realm = 'api'): string | undefined {
   let header: string | null | undefined;
+  let query: string | undefined;
   if (input instanceof Request) {
-    const url = new URL(input.url);
-    if (url.searchParams.has('access_token')) throw invalidRequest(realm, 'Access tokens are not accepted in the URL');
+    query = new URL(input.url).search;
     header = input.headers.get('authorization');
+  } else if (input && typeof input === 'object') {
+    const i = input.url?.indexOf('?') ?? -1;
+    query = i >= 0 ? input.url!.slice(i) : undefined;
+    header = input.authorization;
   } else header = input;
+  // RFC 6750 2.3: a token in the URL ends up in logs and Referer headers; refused.
+  if (query && new URLSearchParams(query).has('access_token')) throw invalidRequest(realm, 'Access tokens are not accepted in the URL');
   if (!header) return undefined;
   if (!/^bearer(\s|$)/i.test(header)) return undefined;
   const m = BEARER.exec(header);
@@ -174,7 +183,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   if (audiences.some((a) => typeof a !== 'string' || a === '')) throw new ConfigError(`${WHERE}: \`audience\` must be a non-empty string or list`);
   const verifyToken = options.introspection ? introspectionVerifier(options, http, iss, audiences, realm) : jwtVerifier(options, http, iss, audiences, realm);
 
-  async function verify(input: Request | string | null | undefined): Promise<TokenContext> {
+  async function verify(input: BearerInput): Promise<TokenContext> {
     const token = extractBearer(input, realm);
     if (!token) throw unauthorized(realm, false);
     return verifyToken(token);

@@ -4,6 +4,7 @@ import {
   createResourceServer,
   jwksHandler,
   requireTokenScopes as checkScopes,
+  type BearerInput,
   type JwksKeyInput,
   type JwksResponseOptions,
   type ResourceServer,
@@ -32,13 +33,9 @@ function reject(res: Response, error: unknown): void {
   res.status(status).set(headers).json(body);
 }
 
-/** The Authorization header; the rare request with a token in the URL goes to core as a Request (400). */
-function credential(req: Request): string | undefined | globalThis.Request {
-  // RFC 6750 §2.3: a token in the URL would end up in logs; core refuses it.
-  if (req.query && typeof req.query === 'object' && Object.hasOwn(req.query, 'access_token')) {
-    return new globalThis.Request(`http://localhost${req.originalUrl}`, { headers: { authorization: req.headers.authorization ?? '' } });
-  }
-  return req.headers.authorization;
+/** The Authorization header and the URL: core refuses a token in the URL (RFC 6750 2.3). */
+function credential(req: Request): BearerInput {
+  return { authorization: req.headers.authorization, url: req.originalUrl };
 }
 
 /**

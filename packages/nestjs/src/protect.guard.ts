@@ -41,9 +41,8 @@ export function SmartTokenGuard(options: ResourceServerOptions | ResourceServer)
       const http = context.switchToHttp();
       const req = rawRequest(http.getRequest());
       const scopes = this.reflector.getAllAndMerge<string[]>(REQUIRED_TOKEN_SCOPES_KEY, [context.getHandler(), context.getClass()]);
-      const url = originalUrl(req);
-      // RFC 6750 §2.3: a token in the URL goes to core as a Request, which refuses it (400).
-      const input = /[?&]access_token=/.test(url) ? new Request(`http://localhost${url}`) : req.headers.authorization;
+      // Core refuses a token in the URL (RFC 6750 2.3).
+      const input = { authorization: req.headers.authorization, url: originalUrl(req) };
       try {
         req.smartToken = await rs.authorize(input, scopes.length ? scopes : undefined);
         return true;
