@@ -88,7 +88,7 @@ export function sessionFromTokens(
 ): SessionData {
   const body = tokens as unknown as Record<string, unknown>;
   const scope = normalizeScope(tokens.scope, requestedScope);
-  const ctx = contextFromTokenResponse(body, iss);
+  const ctx = contextFromTokenResponse(body);
   // SMART scopes-and-launch-context: patient scopes granted => the server SHALL give a patient.
   if (!ctx.patient && parseScopes(scope).patientLevel) {
     throw new CallbackError(ErrorCode.PATIENT_MISSING, 'The EHR granted patient-level access but named no patient', { status: 502 });

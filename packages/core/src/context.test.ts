@@ -4,7 +4,7 @@ import { safeReturnPath } from './url.js';
 
 describe('token response normalisation (EHR-QUIRKS)', () => {
   it('accepts patient as id or Patient/id and booleans as strings', () => {
-    const c = contextFromTokenResponse({ patient: 'Patient/123', encounter: 'e1', need_patient_banner: 'false', access_token: 'AT', __epic_x: 1, location: 'L' }, 'https://f/fhir');
+    const c = contextFromTokenResponse({ patient: 'Patient/123', encounter: 'e1', need_patient_banner: 'false', access_token: 'AT', __epic_x: 1, location: 'L' });
     expect(c.patient).toBe('123');
     expect(c.encounter).toBe('e1');
     expect(c.needPatientBanner).toBe(false);

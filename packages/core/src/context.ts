@@ -103,7 +103,7 @@ export function normalizeScope(granted: unknown, requested: string): string {
 }
 
 /** Launch context fields of a token (or refresh) response, normalised leniently (EHR-QUIRKS). */
-export function contextFromTokenResponse(body: Record<string, unknown>, serverUrl: string): Partial<SessionData> {
+export function contextFromTokenResponse(body: Record<string, unknown>): Partial<SessionData> {
   const out: Partial<SessionData> = {};
   const patient = normalizeId(body.patient, 'Patient');
   if (patient) out.patient = patient;
@@ -122,6 +122,5 @@ export function contextFromTokenResponse(body: Record<string, unknown>, serverUr
   const extra: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(body)) if (!PROTOCOL_FIELDS.has(k) && v !== undefined) extra[k] = v;
   if (Object.keys(extra).length) out.extra = extra;
-  void serverUrl;
   return out;
 }

@@ -50,7 +50,7 @@ function scopeFor(issuer: ResolvedIssuer, ehr: boolean): string {
 }
 
 /** GET {launch}?iss=&launch= (EHR launch) or GET {launch}[?iss=] (standalone). */
-export async function handleLaunch(core: SmartCore, request: Request, url: URL): Promise<Response> {
+export async function handleLaunch(core: SmartCore, url: URL): Promise<Response> {
   const p = url.searchParams;
   const launch = p.get('launch') ?? undefined;
   const rawIss = p.get('iss') ?? undefined;
@@ -115,7 +115,6 @@ export async function handleLaunch(core: SmartCore, request: Request, url: URL):
   core.log('debug', 'smart-launch: launch', { iss, ehr, post });
   const headers = new Headers({ 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
   for (const c of txCookies) headers.append('set-cookie', c);
-  void request;
   if (post) {
     const nonceCsp = randomBytes(16).toString('base64url');
     const action = new URL(authorizeUrl);

@@ -83,7 +83,7 @@ export class Refresher {
       throw err;
     }
     const now = Math.floor(Date.now() / 1000);
-    const ctx = contextFromTokenResponse(tokens as unknown as Record<string, unknown>, data.iss);
+    const ctx = contextFromTokenResponse(tokens as unknown as Record<string, unknown>);
     const next: SessionData = {
       ...data,
       ...ctx,

@@ -194,7 +194,7 @@ export function createSmart(config: SmartConfig): Smart {
     try {
       if (path === routes.logout && (method === 'GET' || method === 'POST')) return await logout(request, url);
       if (method !== 'GET' && method !== 'HEAD') return new Response('Method Not Allowed', { status: 405, headers: { allow: 'GET' } });
-      if (path === routes.launch) return await handleLaunch(core, request, url);
+      if (path === routes.launch) return await handleLaunch(core, url);
       return await handleCallback(core, request, url);
     } catch (e) {
       return errorResponse(e, request);
