@@ -7,13 +7,15 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
 // and integration tests need no build; tests that spawn example apps use the built dist/.
 export default defineConfig({
   resolve: {
-    alias: {
-      '@smart-launch/core': src('core'),
-      '@smart-launch/express': src('express'),
-      '@smart-launch/next': src('next'),
-      '@smart-launch/nestjs': src('nestjs'),
-      '@smart-launch/sandbox': src('sandbox'),
-    },
+    alias: [
+      // Subpath exports map to one folder each: @smart-launch/core/<sub> -> packages/core/src/<sub>/index.ts.
+      { find: /^@smart-launch\/core\/(.+)$/, replacement: fileURLToPath(new URL('./packages/core/src/$1/index.ts', import.meta.url)) },
+      { find: /^@smart-launch\/core$/, replacement: src('core') },
+      { find: /^@smart-launch\/express$/, replacement: src('express') },
+      { find: /^@smart-launch\/next$/, replacement: src('next') },
+      { find: /^@smart-launch\/nestjs$/, replacement: src('nestjs') },
+      { find: /^@smart-launch\/sandbox$/, replacement: src('sandbox') },
+    ],
   },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],

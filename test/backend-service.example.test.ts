@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '@smart-launch/sandbox';
-import { createBackendClient } from '@smart-launch/core';
+import { createBackendClient } from '@smart-launch/core/backend';
 import { loadConfig } from '../examples/backend-service/src/config.js';
 import { formatSummary, summarizeByExport, summarizeBySearch } from '../examples/backend-service/src/summary.js';
 import { repoRoot } from './helpers/processes.js';

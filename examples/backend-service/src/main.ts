@@ -1,4 +1,5 @@
-import { createBackendClient, isSmartError } from '@smart-launch/core';
+import { createBackendClient } from '@smart-launch/core/backend';
+import { isSmartError } from '@smart-launch/core';
 import { loadConfig } from './config.js';
 import { formatSummary, summarizeByExport, summarizeBySearch } from './summary.js';
 

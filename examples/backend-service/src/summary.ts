@@ -1,5 +1,6 @@
 import type { Patient, Resource } from '@medplum/fhirtypes';
-import { ErrorCode, FhirError, type BackendClient } from '@smart-launch/core';
+import { ErrorCode, FhirError } from '@smart-launch/core';
+import { type BackendClient } from '@smart-launch/core/backend';
 
 /** Resource types counted per patient, with the search parameter that links them to the patient. */
 export const COUNTED = ['Observation', 'Condition', 'MedicationRequest', 'Encounter', 'AllergyIntolerance'] as const;

@@ -1,5 +1,9 @@
 import type { Observation, Patient } from '@medplum/fhirtypes';
-import { escapeHtml as e } from '@smart-launch/core';
+
+/** HTML-escapes text for the views. */
+function e(s: unknown): string {
+  return String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
 
 const STYLE = `body{font:15px/1.5 system-ui,sans-serif;margin:0;color:#1d2733;background:#f5f7fa}
 header{background:#0b4f6c;color:#fff;padding:.8rem 1.5rem;display:flex;justify-content:space-between;align-items:center}

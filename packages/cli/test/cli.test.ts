@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoKeys, startSandbox, type Sandbox } from '@smart-launch/sandbox';
-import { createIntrospector } from '@smart-launch/core';
+import { createIntrospector } from '@smart-launch/core/resource-server';
 import { main } from '../src/main.js';
 
 let sandbox: Sandbox;

@@ -2,7 +2,8 @@ import { createPrivateKey } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoKeys, startSandbox, type Sandbox } from '@smart-launch/sandbox';
-import { createBackendClient, importSigningKey, signClientAssertion, TokenError, ConfigError, type BackendToken } from '../src/index.js';
+import { createBackendClient, importSigningKey, signClientAssertion, type BackendToken } from '../src/backend/index.js';
+import { TokenError, ConfigError } from '../src/index.js';
 
 let sandbox: Sandbox;
 let other: Sandbox;

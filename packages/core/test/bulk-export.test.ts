@@ -6,7 +6,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { demoKeys, startSandbox, type Sandbox } from '@smart-launch/sandbox';
-import { createBackendClient, ErrorCode, FhirError, type BackendClient } from '../src/index.js';
+import { createBackendClient, type BackendClient } from '../src/backend/index.js';
+import { ErrorCode, FhirError } from '../src/index.js';
 
 interface Seen { method: string; path: string; auth?: string; prefer?: string }
 let sandbox: Sandbox;

@@ -135,7 +135,7 @@ describe('errors carry no token', () => {
     expect(text).not.toMatch(/AT-LEAK|RT-LEAK/);
     // The same failure, caught directly: its whole cause chain is clean.
     try {
-      const { toTokenError } = await import('../src/oauth.js');
+      const { toTokenError } = await import('../src/oauth/client.js');
       caught = toTokenError(Object.assign(new Error('invalid response encountered'), { code: 'OAUTH_INVALID_RESPONSE', cause: { body: { access_token: 'AT-LEAK', refresh_token: 'RT-LEAK' } } }), 'x');
     } finally {
       expect(inspect(caught, { depth: 10 })).not.toMatch(/AT-LEAK|RT-LEAK/);

@@ -2,7 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoKeys, startSandbox, type Sandbox } from '@smart-launch/sandbox';
-import { createBackendClient, createIntrospector, createSmart, ErrorCode, importSigningKey, introspect, signClientAssertion, SmartError, tokenInfoFromClaims } from '../src/index.js';
+import { createBackendClient, importSigningKey, signClientAssertion } from '../src/backend/index.js';
+import { createIntrospector, introspect, tokenInfoFromClaims } from '../src/resource-server/index.js';
+import { createSmart, ErrorCode, SmartError } from '../src/index.js';
 import { fullLaunch } from './launch-helper.js';
 
 let sandbox: Sandbox;

@@ -6,18 +6,9 @@ import { join } from 'node:path';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '@smart-launch/sandbox';
-import {
-  ConfigError,
-  createBackendClient,
-  createSmart,
-  fileRegistrationStore,
-  issuerConfigFrom,
-  jwksHandler,
-  registerClient,
-  registerOnce,
-  RegistrationError,
-  type SmartIssuerConfig,
-} from '../src/index.js';
+import { ConfigError, createSmart, jwksHandler, type SmartIssuerConfig } from '../src/index.js';
+import { createBackendClient } from '../src/backend/index.js';
+import { fileRegistrationStore, issuerConfigFrom, registerClient, registerOnce, RegistrationError } from '../src/registration/index.js';
 import { fullLaunch } from './launch-helper.js';
 
 const APP = 'http://127.0.0.1:3998';

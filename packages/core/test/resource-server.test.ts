@@ -3,20 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoKeys, startSandbox, type Sandbox } from '@smart-launch/sandbox';
-import {
-  BearerError,
-  bearerErrorResponse,
-  ConfigError,
-  createBackendClient,
-  createResourceServer,
-  extractBearer,
-  importSigningKey,
-  parseScopes,
-  signClientAssertion,
-  wwwAuthenticate,
-  type Introspector,
-  type ResourceServer,
-} from '../src/index.js';
+import { BearerError, bearerErrorResponse, createResourceServer, extractBearer, wwwAuthenticate, type Introspector, type ResourceServer } from '../src/resource-server/index.js';
+import { ConfigError } from '../src/index.js';
+import { createBackendClient, importSigningKey, signClientAssertion } from '../src/backend/index.js';
+import { parseScopes } from '../src/fhir/index.js';
 
 const API = 'https://api.example.com';
 let sandbox: Sandbox;

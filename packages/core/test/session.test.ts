@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createSmart, Discovery, type Smart } from '../src/index.js';
+import { createSmart, type Smart } from '../src/index.js';
+import { Discovery } from '../src/oauth/discovery.js';
 import { cookiesOf, FAKE_APP, fakeLogin, fakeTokens, sessionCookie, startFakeAs, type FakeAs } from './fake-as.js';
 
 const secret = 'session-test-secret-0123456789abcdefgh';

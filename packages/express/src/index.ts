@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { createSmart, insufficientScope, launchLocation, notAuthenticated, prefersJson, type GuardAnswer, type SessionResult, type Smart, type SmartConfig, type SmartContext, type SmartError } from '@smart-launch/core';
+import { createSmart, type SessionResult, type Smart, type SmartConfig, type SmartContext, type SmartError } from '@smart-launch/core';
+import { insufficientScope, launchLocation, notAuthenticated, prefersJson, type GuardAnswer } from '@smart-launch/core/adapter';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace

@@ -1,17 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
-import {
-  bearerErrorParts,
-  createResourceServer,
-  jwksHandler,
-  requireTokenScopes as checkScopes,
-  type BearerInput,
-  type JwksKeyInput,
-  type JwksResponseOptions,
-  type ResourceServer,
-  type ResourceServerOptions,
-  type SmartConfig,
-  type TokenContext,
-} from '@smart-launch/core';
+import { bearerErrorParts, createResourceServer, requireTokenScopes as checkScopes, type BearerInput, type ResourceServer, type ResourceServerOptions, type TokenContext } from '@smart-launch/core/resource-server';
+import { jwksHandler, type JwksKeyInput, type JwksResponseOptions, type SmartConfig } from '@smart-launch/core';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -78,4 +67,4 @@ export function jwks(keys: JwksKeyInput[] | Pick<SmartConfig, 'issuers'>, option
   };
 }
 
-export type { TokenContext, ResourceServerOptions } from '@smart-launch/core';
+export type { TokenContext, ResourceServerOptions } from '@smart-launch/core/resource-server';

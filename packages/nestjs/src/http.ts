@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { prefersJson, type SmartContext, type SmartError } from '@smart-launch/core';
+import { prefersJson } from '@smart-launch/core/adapter';
+import { type SmartContext, type SmartError } from '@smart-launch/core';
 
 declare module 'node:http' {
   interface IncomingMessage {

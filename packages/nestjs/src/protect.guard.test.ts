@@ -3,7 +3,8 @@ import { Controller, Get, UseGuards, type INestApplication } from '@nestjs/commo
 import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoKeys, startSandbox, type Sandbox } from '@smart-launch/sandbox';
-import { createBackendClient, type TokenContext } from '@smart-launch/core';
+import { createBackendClient } from '@smart-launch/core/backend';
+import { type TokenContext } from '@smart-launch/core/resource-server';
 import { listen, PLATFORMS } from './__tests__/platforms.js';
 import { RequireTokenScopes, SmartToken, SmartTokenGuard } from './protect.guard.js';
 

@@ -1,6 +1,7 @@
 import { createParamDecorator, HttpException, Inject, Injectable, mixin, SetMetadata, type CanActivate, type ExecutionContext, type Type } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { bearerErrorParts, ConfigError, createResourceServer, type ResourceServer, type ResourceServerOptions, type TokenContext } from '@smart-launch/core';
+import { bearerErrorParts, createResourceServer, type ResourceServer, type ResourceServerOptions, type TokenContext } from '@smart-launch/core/resource-server';
+import { ConfigError } from '@smart-launch/core';
 import { originalUrl, rawRequest, rawResponse } from './http.js';
 
 declare module 'node:http' {

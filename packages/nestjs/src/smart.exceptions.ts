@@ -1,5 +1,6 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
-import { insufficientScope, notAuthenticated, type GuardAnswer, type SmartError } from '@smart-launch/core';
+import { insufficientScope, notAuthenticated, type GuardAnswer } from '@smart-launch/core/adapter';
+import { type SmartError } from '@smart-launch/core';
 
 /** Headers the answer must carry; SmartGuard sets them on the response before throwing. */
 export abstract class SmartHttpException extends HttpException {

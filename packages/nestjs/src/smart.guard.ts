@@ -1,6 +1,7 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { launchLocation, type Smart } from '@smart-launch/core';
+import { launchLocation } from '@smart-launch/core/adapter';
+import { type Smart } from '@smart-launch/core';
 import { IS_PUBLIC_KEY } from './decorators/public.decorator.js';
 import { REQUIRED_SCOPES_KEY } from './decorators/require-scopes.decorator.js';
 import { originalUrl, rawRequest, rawResponse, wantsJson } from './http.js';

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoKeys, startSandbox, type Sandbox } from '@smart-launch/sandbox';
-import { createBackendClient } from '@smart-launch/core';
+import { createBackendClient } from '@smart-launch/core/backend';
 import { jwksRoute, protectApi } from './protect.js';
 
 let sandbox: Sandbox;

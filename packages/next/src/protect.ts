@@ -1,14 +1,5 @@
-import {
-  bearerErrorResponse,
-  createResourceServer,
-  jwksHandler,
-  type JwksKeyInput,
-  type JwksResponseOptions,
-  type ResourceServer,
-  type ResourceServerOptions,
-  type SmartConfig,
-  type TokenContext,
-} from '@smart-launch/core';
+import { bearerErrorResponse, createResourceServer, type ResourceServer, type ResourceServerOptions, type TokenContext } from '@smart-launch/core/resource-server';
+import { jwksHandler, type JwksKeyInput, type JwksResponseOptions, type SmartConfig } from '@smart-launch/core';
 
 export interface ProtectRouteOptions {
   /** Scopes the request's token must carry (SMART v1/v2 union semantics); else 403 insufficient_scope. */
@@ -46,4 +37,4 @@ export function jwksRoute(keys: JwksKeyInput[] | Pick<SmartConfig, 'issuers'>, o
   return { GET: () => handler() };
 }
 
-export type { TokenContext } from '@smart-launch/core';
+export type { TokenContext } from '@smart-launch/core/resource-server';

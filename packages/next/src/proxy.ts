@@ -1,5 +1,6 @@
 import { NextResponse, type NextRequest } from 'next/server.js';
-import { launchLocation, type Smart } from '@smart-launch/core';
+import { launchLocation } from '@smart-launch/core/adapter';
+import { type Smart } from '@smart-launch/core';
 import { applySetCookie } from './cookies.js';
 import { requestOrigin, unauthorized, wantsJson } from './responses.js';
 

@@ -1,4 +1,5 @@
-import { notAuthenticated, prefersJson, type SmartError } from '@smart-launch/core';
+import { notAuthenticated, prefersJson } from '@smart-launch/core/adapter';
+import { type SmartError } from '@smart-launch/core';
 
 /** What an API request without a session gets: core's 401 JSON, as in every adapter. */
 export function unauthorized(error?: SmartError, setCookie: string[] = []): Response {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { Discovery, normalizeBaseUrl, type SmartConfiguration } from '@smart-launch/core';
+import { discover as discoverConfiguration, type SmartConfiguration } from '@smart-launch/core';
 import { UsageError, type CliIo } from '../io.js';
 
 export const DISCOVER_HELP = `smart-launch discover <fhir base url> [--json] [--fallback] [--dangerously-allow-insecure-http]
@@ -43,10 +43,13 @@ export async function discover(args: string[], io: CliIo): Promise<number> {
     options: { json: { type: 'boolean', default: false }, fallback: { type: 'boolean', default: false }, 'dangerously-allow-insecure-http': { type: 'boolean', default: false } },
   });
   if (positionals.length !== 1) throw new UsageError('expected: discover <fhir base url>');
-  const base = normalizeBaseUrl(positionals[0]!);
+  const base = positionals[0]!.replace(/\/+$/, '');
   const f = io.fetch ?? globalThis.fetch;
-  const discovery = new Discovery({ fetch: f, ttlSeconds: 0, timeoutMs: 10_000, allowInsecureHttp: values['dangerously-allow-insecure-http']! });
-  const doc = await discovery.get(base, { capabilityStatementFallback: values.fallback! });
+  const doc = await discoverConfiguration(base, {
+    fetch: f,
+    allowInsecureHttp: values['dangerously-allow-insecure-http']!,
+    capabilityStatementFallback: values.fallback!,
+  });
   // The raw document too: discovery fills in defaults (S256) that the check must not see.
   const raw = await f(`${base}/.well-known/smart-configuration`, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(10_000) })
     .then((r) => (r.ok ? (r.json() as Promise<Record<string, unknown>>) : undefined))

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { fileRegistrationStore, registerClient, type ClientRegistrationMetadata, type TokenEndpointAuthMethod } from '@smart-launch/core';
+import { fileRegistrationStore, registerClient, type ClientRegistrationMetadata, type TokenEndpointAuthMethod } from '@smart-launch/core/registration';
 import { readKey, UsageError, type CliIo } from '../io.js';
 
 export const REGISTER_HELP = `smart-launch register <fhir base url> --auth none|client_secret_basic|private_key_jwt

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { createBackendClient } from '@smart-launch/core';
+import { createBackendClient } from '@smart-launch/core/backend';
 import { readKey, UsageError, type CliIo } from '../io.js';
 
 export const TOKEN_HELP = `smart-launch token --backend (--iss <fhir base url> | --token-endpoint <url>) --client-id <id>

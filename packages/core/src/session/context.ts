@@ -1,6 +1,6 @@
-import type { FhirContextItem, SmartContext } from '../context.js';
-import type { FhirClient } from '../fhir-client.js';
-import type { FhirInteraction, ScopeSet } from '../scopes.js';
+import type { FhirContextItem, SmartContext } from '../fhir/context.js';
+import type { FhirClient } from '../fhir/client.js';
+import type { FhirInteraction, ScopeSet } from '../fhir/scopes.js';
 import type { SessionData } from './types.js';
 
 /**

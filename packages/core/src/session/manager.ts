@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ResolvedConfig } from '../config.js';
-import { clearChunked, readChunked, readChunkedHeader, writeChunked, type CookieOptions } from '../cookies.js';
-import type { Sealer } from '../seal.js';
+import { clearChunked, readChunked, readChunkedHeader, writeChunked, type CookieOptions } from './cookies.js';
+import type { Sealer } from './seal.js';
 import type { SessionData } from './types.js';
 
 export interface LoadedSession {

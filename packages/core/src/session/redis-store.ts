@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Sealer } from '../seal.js';
+import type { Sealer } from './seal.js';
 import type { SessionData, SessionStore } from './types.js';
 
 /** The few commands RedisStore needs, as ioredis names them (node-redis: wrap `set` options). */

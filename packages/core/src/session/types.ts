@@ -1,4 +1,4 @@
-import type { FhirContextItem } from '../context.js';
+import type { FhirContextItem } from '../fhir/context.js';
 
 /** Everything smart-launch keeps about a signed-in user. Sealed before it leaves the process. */
 export interface SessionData {

@@ -1,9 +1,9 @@
 import * as oidc from 'openid-client';
-import { contextFromTokenResponse, normalizeScope } from './context.js';
+import { contextFromTokenResponse, normalizeScope } from '../fhir/context.js';
 import type { SmartCore } from './core.js';
-import { ErrorCode, SessionError, TokenError } from './errors.js';
-import { toTokenError } from './oauth.js';
-import type { SessionData } from './session/types.js';
+import { ErrorCode, SessionError, TokenError } from '../errors.js';
+import { toTokenError } from '../oauth/client.js';
+import type { SessionData } from '../session/types.js';
 
 /**
  * One refresh at a time per session, in this process (SMART checklist 57; single-use rotating

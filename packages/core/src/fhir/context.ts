@@ -1,6 +1,6 @@
-import type { FhirClient } from './fhir-client.js';
+import type { FhirClient } from './client.js';
 import type { ScopeSet } from './scopes.js';
-import type { SessionData } from './session/types.js';
+import type { SessionData } from '../session/types.js';
 
 /** One fhirContext entry, normalised to the SMART 2.1+ object shape (SMART checklist 42). */
 export interface FhirContextItem {

@@ -1,12 +1,12 @@
 import * as oidc from 'openid-client';
-import { contextFromTokenResponse, normalizeScope, resolveFhirUser } from './context.js';
+import { contextFromTokenResponse, normalizeScope, resolveFhirUser } from '../fhir/context.js';
 import type { SmartCore } from './core.js';
-import { CallbackError, ErrorCode } from './errors.js';
-import { toTokenError } from './oauth.js';
-import { parseScopes } from './scopes.js';
-import type { SessionData } from './session/types.js';
+import { CallbackError, ErrorCode } from '../errors.js';
+import { toTokenError } from '../oauth/client.js';
+import { parseScopes } from '../fhir/scopes.js';
+import type { SessionData } from '../session/types.js';
 import { openTransaction, transactionCookieName } from './transaction.js';
-import { clearChunked, parseCookies } from './cookies.js';
+import { clearChunked, parseCookies } from '../session/cookies.js';
 
 /** GET {callback}?code=&state=[&iss=] or ?error=&state=. Returns a redirect to `returnTo`. */
 export async function handleCallback(core: SmartCore, request: Request, url: URL): Promise<Response> {

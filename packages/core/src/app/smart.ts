@@ -1,17 +1,17 @@
 import * as oidc from 'openid-client';
 import { handleCallback } from './callback.js';
-import type { SmartConfig } from './config.js';
-import type { SmartContext } from './context.js';
-import { parseCookies } from './cookies.js';
+import type { SmartConfig } from '../config.js';
+import type { SmartContext } from '../fhir/context.js';
+import { parseCookies } from '../session/cookies.js';
 import { SmartCore } from './core.js';
-import { ErrorCode, SessionError, SmartError, isSmartError } from './errors.js';
-import { FhirClient } from './fhir-client.js';
+import { ErrorCode, SessionError, SmartError, isSmartError } from '../errors.js';
+import { FhirClient } from '../fhir/client.js';
 import { confirmLogoutPage, errorPage, pageHeaders } from './html.js';
 import { handleLaunch } from './launch.js';
-import { parseScopes, type ScopeSet } from './scopes.js';
-import { SessionContext } from './session/context.js';
-import type { SessionData } from './session/types.js';
-import { safeReturnPath } from './url.js';
+import { parseScopes, type ScopeSet } from '../fhir/scopes.js';
+import { SessionContext } from '../session/context.js';
+import type { SessionData } from '../session/types.js';
+import { safeReturnPath } from '../url.js';
 
 /** What the adapters pass in for the per-request session lookup (the hot path). */
 export interface SessionRequest {

@@ -3,8 +3,8 @@ import { webcrypto } from 'node:crypto';
 import { SignJWT, calculateJwkThumbprint, exportJWK, importJWK, importPKCS8, type JWK } from 'jose';
 
 type CryptoKey = webcrypto.CryptoKey;
-import { ConfigError } from './errors.js';
-import type { PrivateKeyInput } from './config.js';
+import { ConfigError } from '../errors.js';
+import type { PrivateKeyInput } from '../config.js';
 
 export type AssertionAlg = 'RS384' | 'ES384';
 

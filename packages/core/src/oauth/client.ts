@@ -1,8 +1,8 @@
 import * as oidc from 'openid-client';
-import type { ResolvedConfig, ResolvedIssuer } from './config.js';
-import { ConfigError, ErrorCode, TokenError } from './errors.js';
+import type { ResolvedConfig, ResolvedIssuer } from '../config.js';
+import { ConfigError, ErrorCode, TokenError } from '../errors.js';
 import { pickKey, signClientAssertion, type SigningKey } from './keys.js';
-import { isLoopbackUrl } from './url.js';
+import { isLoopbackUrl } from '../url.js';
 
 /** The parts of discovery a token request needs; stored with the transaction and the session. */
 export interface AuthServer {

@@ -6,11 +6,11 @@
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { JWK } from 'jose';
-import type { PrivateKeyInput, SmartIssuerConfig } from './config.js';
-import { ConfigError, ErrorCode, SmartError, type SmartErrorOptions } from './errors.js';
-import { publicJwks } from './jwks.js';
-import { checkEndpoint, privateKeyList, resolveHttp, type ServiceHttpOptions } from './service.js';
-import { normalizeBaseUrl } from './url.js';
+import type { PrivateKeyInput, SmartIssuerConfig } from '../config.js';
+import { ConfigError, ErrorCode, SmartError, type SmartErrorOptions } from '../errors.js';
+import { publicJwks } from '../oauth/jwks.js';
+import { checkEndpoint, privateKeyList, resolveHttp, type ServiceHttpOptions } from '../oauth/service-http.js';
+import { normalizeBaseUrl } from '../url.js';
 
 export type TokenEndpointAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
 

@@ -3,14 +3,14 @@
  * authorization server whether a token is active and with what scope and launch context.
  */
 import * as oidc from 'openid-client';
-import type { PrivateKeyInput } from './config.js';
-import { coerceBoolean, normalizeFhirContext, normalizeId, normalizeScope, resolveFhirUser, type FhirContextItem } from './context.js';
-import { ConfigError, ErrorCode, SmartError } from './errors.js';
-import type { AssertionAlg, SigningKey } from './keys.js';
-import { oauthConfiguration, toTokenError, type AuthServer } from './oauth.js';
-import { parseScopes, type ScopeSet } from './scopes.js';
-import { checkEndpoint, checkNonEmpty, importKeys, privateKeyList, resolveHttp, type ServiceHttpOptions } from './service.js';
-import { normalizeBaseUrl } from './url.js';
+import type { PrivateKeyInput } from '../config.js';
+import { coerceBoolean, normalizeFhirContext, normalizeId, normalizeScope, resolveFhirUser, type FhirContextItem } from '../fhir/context.js';
+import { ConfigError, ErrorCode, SmartError } from '../errors.js';
+import type { AssertionAlg, SigningKey } from '../oauth/keys.js';
+import { oauthConfiguration, toTokenError, type AuthServer } from '../oauth/client.js';
+import { parseScopes, type ScopeSet } from '../fhir/scopes.js';
+import { checkEndpoint, checkNonEmpty, importKeys, privateKeyList, resolveHttp, type ServiceHttpOptions } from '../oauth/service-http.js';
+import { normalizeBaseUrl } from '../url.js';
 
 export interface IntrospectionOptions extends ServiceHttpOptions {
   /** FHIR base URL; `introspection_endpoint` (and the token endpoint) come from its smart-configuration. */

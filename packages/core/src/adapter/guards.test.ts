@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SessionError, ErrorCode } from './errors.js';
+import { SessionError, ErrorCode } from '../errors.js';
 import { insufficientScope, launchLocation, notAuthenticated, prefersJson } from './guards.js';
 
 describe('guard answers (shared by every adapter)', () => {

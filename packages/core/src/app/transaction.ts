@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
-import { readChunkedHeader, writeChunked, type CookieOptions } from './cookies.js';
-import type { AuthServer } from './oauth.js';
-import type { Sealer } from './seal.js';
+import { readChunkedHeader, writeChunked, type CookieOptions } from '../session/cookies.js';
+import type { AuthServer } from '../oauth/client.js';
+import type { Sealer } from '../session/seal.js';
 
 /** A pending authorization, sealed into its own cookie per state (SMART checklist 25). */
 export interface Transaction {

@@ -1,13 +1,13 @@
 import * as oidc from 'openid-client';
-import type { ResolvedIssuer } from './config.js';
+import type { ResolvedIssuer } from '../config.js';
 import type { SmartCore } from './core.js';
-import { hasCapability, type SmartConfiguration } from './discovery.js';
-import { DiscoveryError, ErrorCode, LaunchError } from './errors.js';
+import { hasCapability, type SmartConfiguration } from '../oauth/discovery.js';
+import { DiscoveryError, ErrorCode, LaunchError } from '../errors.js';
 import { autoPostPage, pageHeaders } from './html.js';
 import { randomBytes } from 'node:crypto';
-import type { AuthServer } from './oauth.js';
+import type { AuthServer } from '../oauth/client.js';
 import { sealTransaction, transactionCookieName, type Transaction } from './transaction.js';
-import { normalizeBaseUrl, safeReturnPath } from './url.js';
+import { normalizeBaseUrl, safeReturnPath } from '../url.js';
 
 export function authServerFrom(doc: SmartConfiguration, iss: string): AuthServer {
   return {

@@ -1,5 +1,5 @@
-import { DiscoveryError, ErrorCode } from './errors.js';
-import { isSecureEnough, normalizeBaseUrl } from './url.js';
+import { DiscoveryError, ErrorCode } from '../errors.js';
+import { isSecureEnough, normalizeBaseUrl } from '../url.js';
 
 /** `.well-known/smart-configuration`, unknown fields kept (SMART checklist A.3). */
 export interface SmartConfiguration {
@@ -180,4 +180,18 @@ export function fromCapabilityStatement(cs: Record<string, unknown>): Record<str
 
 export function hasCapability(doc: SmartConfiguration, capability: string): boolean {
   return doc.capabilities.includes(capability);
+}
+
+/**
+ * Reads a FHIR server's SMART configuration once, uncached (tools, diagnostics):
+ * `{base}/.well-known/smart-configuration`, else the v1 CapabilityStatement oauth-uris extension
+ * (SMART App Launch 2.2, "Conformance", https://hl7.org/fhir/smart-app-launch/conformance.html).
+ */
+export function discover(
+  fhirBaseUrl: string,
+  options: Partial<Omit<DiscoveryOptions, 'ttlSeconds'>> & { capabilityStatementFallback?: boolean } = {},
+): Promise<SmartConfiguration> {
+  const { capabilityStatementFallback, ...rest } = options;
+  const discovery = new Discovery({ fetch: (i, init) => fetch(i, init), timeoutMs: 10_000, allowInsecureHttp: false, ...rest, ttlSeconds: 0 });
+  return discovery.get(fhirBaseUrl, { capabilityStatementFallback });
 }

@@ -3,8 +3,8 @@
  * public halves of the configured private keys, so a server can fetch them from a `jwks_uri`.
  */
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import type { PrivateKeyInput, SmartConfig } from './config.js';
-import { ConfigError } from './errors.js';
+import type { PrivateKeyInput, SmartConfig } from '../config.js';
+import { ConfigError } from '../errors.js';
 import { importSigningKey, type SigningKey } from './keys.js';
 
 /** A key for the JWKS: a private key (JWK or PEM), an imported SigningKey, or a public JWK. */

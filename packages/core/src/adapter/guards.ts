@@ -1,4 +1,4 @@
-import { ErrorCode, type SmartError } from './errors.js';
+import { ErrorCode, type SmartError } from '../errors.js';
 
 /**
  * The answers every adapter's guard gives, defined once so Express, Next.js and NestJS can't drift:

@@ -3,7 +3,7 @@
  * The bearer token only ever goes to URLs under that base (SMART app-launch step 6, checklist 56).
  */
 import type { Bundle, OperationOutcome, Resource } from '@medplum/fhirtypes';
-import { ConfigError, ErrorCode, FhirError } from './errors.js';
+import { ConfigError, ErrorCode, FhirError } from '../errors.js';
 
 export interface FhirClientOptions {
   /** FHIR base URL the token was issued for (`aud`). The token is sent only to URLs under it. */

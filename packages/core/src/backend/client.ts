@@ -5,15 +5,15 @@
  */
 import * as oidc from 'openid-client';
 import { BulkExport } from './bulk-export.js';
-import type { PrivateKeyInput } from './config.js';
-import { normalizeScope } from './context.js';
-import { ConfigError } from './errors.js';
-import { FhirClient } from './fhir-client.js';
-import type { AssertionAlg, SigningKey } from './keys.js';
-import { oauthConfiguration, toTokenError, type AuthServer } from './oauth.js';
-import { parseScopes, type ScopeSet } from './scopes.js';
-import { checkEndpoint, checkNonEmpty, importKeys, privateKeyList, resolveHttp, SingleFlight, type ServiceHttpOptions } from './service.js';
-import { normalizeBaseUrl } from './url.js';
+import type { PrivateKeyInput } from '../config.js';
+import { normalizeScope } from '../fhir/context.js';
+import { ConfigError } from '../errors.js';
+import { FhirClient } from '../fhir/client.js';
+import type { AssertionAlg, SigningKey } from '../oauth/keys.js';
+import { oauthConfiguration, toTokenError, type AuthServer } from '../oauth/client.js';
+import { parseScopes, type ScopeSet } from '../fhir/scopes.js';
+import { checkEndpoint, checkNonEmpty, importKeys, privateKeyList, resolveHttp, SingleFlight, type ServiceHttpOptions } from '../oauth/service-http.js';
+import { normalizeBaseUrl } from '../url.js';
 
 export interface BackendClientOptions extends ServiceHttpOptions {
   /** FHIR base URL; the token endpoint comes from its smart-configuration. Or give `tokenEndpoint`. */

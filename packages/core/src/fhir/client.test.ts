@@ -3,9 +3,9 @@ import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } fro
 import type { AddressInfo } from 'node:net';
 import type { Bundle, Observation, Patient } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ErrorCode, FhirError } from './errors.js';
-import { FhirClient } from './fhir-client.js';
-import type { FhirClientOptions } from './fhir-client.js';
+import { ErrorCode, FhirError } from '../errors.js';
+import { FhirClient } from './client.js';
+import type { FhirClientOptions } from './client.js';
 
 interface Received { method: string; url: string; headers: IncomingHttpHeaders; body: string }
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;

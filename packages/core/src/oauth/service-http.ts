@@ -3,11 +3,11 @@
  * introspection, resource server): HTTP options, endpoint checks, key import. Internal.
  */
 import type { JWK } from 'jose';
-import type { PrivateKeyInput } from './config.js';
+import type { PrivateKeyInput } from '../config.js';
 import { Discovery } from './discovery.js';
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../errors.js';
 import { importSigningKey, type AssertionAlg, type SigningKey } from './keys.js';
-import { isSecureEnough } from './url.js';
+import { isSecureEnough } from '../url.js';
 
 /** HTTP settings every server-to-server helper accepts. */
 export interface ServiceHttpOptions {

@@ -1,13 +1,13 @@
 import type * as oidc from 'openid-client';
-import { resolveConfig, type ResolvedConfig, type ResolvedIssuer, type SmartConfig } from './config.js';
-import { Discovery } from './discovery.js';
-import { importSigningKey, type SigningKey } from './keys.js';
-import { oauthConfiguration, type AuthServer } from './oauth.js';
+import { resolveConfig, type ResolvedConfig, type ResolvedIssuer, type SmartConfig } from '../config.js';
+import { Discovery } from '../oauth/discovery.js';
+import { importSigningKey, type SigningKey } from '../oauth/keys.js';
+import { oauthConfiguration, type AuthServer } from '../oauth/client.js';
 import { Refresher } from './refresh.js';
-import { Sealer } from './seal.js';
-import { SessionManager } from './session/manager.js';
+import { Sealer } from '../session/seal.js';
+import { SessionManager } from '../session/manager.js';
 import { UsedStates } from './transaction.js';
-import { needsSecureCookies } from './url.js';
+import { needsSecureCookies } from '../url.js';
 
 /** Shared state of one `createSmart()` instance: config, caches, keys. Internal. */
 export class SmartCore {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { coerceBoolean, contextFromTokenResponse, normalizeFhirContext, normalizeScope, resolveFhirUser } from './context.js';
-import { safeReturnPath } from './url.js';
+import { safeReturnPath } from '../url.js';
 
 describe('token response normalisation (EHR-QUIRKS)', () => {
   it('accepts patient as id or Patient/id and booleans as strings', () => {

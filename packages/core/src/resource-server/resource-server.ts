@@ -4,11 +4,11 @@
  * enforces SMART v1/v2 scopes, and answers per RFC 6750 §3 (401/403 + WWW-Authenticate).
  */
 import { createRemoteJWKSet, customFetch, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import { ConfigError, ErrorCode, SmartError, isSmartError, type SmartErrorOptions } from './errors.js';
+import { ConfigError, ErrorCode, SmartError, isSmartError, type SmartErrorOptions } from '../errors.js';
 import { createIntrospector, tokenInfoFromClaims, type IntrospectionOptions, type Introspector, type TokenInfo } from './introspection.js';
-import type { FhirInteraction } from './scopes.js';
-import { checkEndpoint, resolveHttp, type ServiceHttpOptions } from './service.js';
-import { normalizeBaseUrl } from './url.js';
+import type { FhirInteraction } from '../fhir/scopes.js';
+import { checkEndpoint, resolveHttp, type ServiceHttpOptions } from '../oauth/service-http.js';
+import { normalizeBaseUrl } from '../url.js';
 
 /** The verified token of a request (`req.smartToken`). `accessToken` is not enumerable (not in JSON or logs). */
 export interface TokenContext extends TokenInfo {

@@ -3,9 +3,9 @@
  * Requests go through a {@link FhirClient}, so the bearer token never leaves the FHIR base URL.
  */
 import type { Resource } from '@medplum/fhirtypes';
-import { ErrorCode, FhirError } from './errors.js';
-import type { FhirClient } from './fhir-client.js';
-import { isSecureEnough } from './url.js';
+import { ErrorCode, FhirError } from '../errors.js';
+import type { FhirClient } from '../fhir/client.js';
+import { isSecureEnough } from '../url.js';
 
 export interface BulkExportRequest {
   /** `system` (`[base]/$export`, default), `patient` (`[base]/Patient/$export`) or `{ group: id }`. */
