@@ -7,7 +7,8 @@ import express5 from 'express';
 // @ts-expect-error -- the aliased Express 4 package has no bundled types; it shares Express 5's API here.
 import express4 from 'express4';
 import { demoKeys, startSandbox, type Sandbox } from '@smart-launch/sandbox';
-import { createBackendClient, importSigningKey, signClientAssertion, type TokenContext } from '@smart-launch/core';
+import { createBackendClient, importSigningKey, signClientAssertion } from '@smart-launch/core/backend';
+import { type TokenContext } from '@smart-launch/core/resource-server';
 import { jwks, protectApi, requireTokenScopes } from '../src/index.js';
 
 let sandbox: Sandbox;
