@@ -26,6 +26,27 @@ process.on('SIGTERM', () => shutdown(0));
 
 run('sandbox', ['packages/sandbox/dist/cli.js'], { SANDBOX_PORT: sandboxPort, SANDBOX_APPS: JSON.stringify([{ name: 'Express example', launchUrl: `http://127.0.0.1:${appPort}/launch` }]) });
 run('express', ['examples/express/dist/server.js'], { PORT: appPort, SMART_ISS: `http://127.0.0.1:${sandboxPort}/fhir`, SESSION_SECRET: process.env.SESSION_SECRET ?? 'demo-session-secret-change-me-0123456789' });
-setTimeout(() => {
-  console.log(`\nDemo ready:\n  EHR page:    http://127.0.0.1:${sandboxPort}/ehr/launch\n  Express app: http://127.0.0.1:${appPort}/  (standalone launch: http://127.0.0.1:${appPort}/launch)\nCtrl+C stops both.\n`);
-}, 1500);
+// "Demo ready" once both servers answer HTTP (the EHR page and the app), with the time it took.
+async function answers(url) {
+  try {
+    const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(2000) });
+    await res.body?.cancel();
+    return res.status < 500;
+  } catch {
+    return false;
+  }
+}
+const started = Date.now();
+const ehrPage = `http://127.0.0.1:${sandboxPort}/ehr/launch`;
+const appPage = `http://127.0.0.1:${appPort}/`;
+while (!(await answers(ehrPage)) || !(await answers(appPage))) {
+  if (Date.now() - started > 60_000) {
+    console.error('demo: the sandbox or the Express example did not answer within 60 s');
+    shutdown(1);
+    break;
+  }
+  await new Promise((r) => setTimeout(r, 100));
+}
+if (children.every((c) => c.exitCode === null)) {
+  console.log(`\nDemo ready (servers up in ${((Date.now() - started) / 1000).toFixed(1)} s):\n  EHR page:    ${ehrPage}\n  Express app: ${appPage}  (standalone launch: ${appPage}launch)\nCtrl+C stops both.\n`);
+}

@@ -168,3 +168,14 @@ describe('the built bin', () => {
     expect(JSON.parse(r.stdout).ok).toBe(true);
   });
 });
+
+describe('smart-launch --version', () => {
+  it('prints the package version and exits 0', async () => {
+    const { version } = JSON.parse(await readFile(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-v']) {
+      const r = await run([flag]);
+      expect(r.code).toBe(0);
+      expect(r.out).toBe(version);
+    }
+  });
+});
