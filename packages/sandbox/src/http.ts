@@ -40,7 +40,7 @@ export function redirect(res: ServerResponse, location: string, status = 302): v
 /** Permissive CORS for the public, unauthenticated-by-cookie endpoints (discovery, FHIR). */
 export const CORS_HEADERS: Record<string, string> = {
   'access-control-allow-origin': '*',
-  'access-control-allow-headers': 'authorization, content-type, accept, if-match, if-none-exist, prefer',
+  'access-control-allow-headers': 'authorization, content-type, accept, if-match, if-none-exist, prefer, epic-client-id',
   'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
   'access-control-expose-headers': 'www-authenticate, location, etag',
 };

@@ -1,11 +1,14 @@
 import { createServer } from 'node:net';
 import type { ClientMetadata } from 'oidc-provider';
+import type Provider from 'oidc-provider';
 import { FailureInjector, type SimulatedFailure } from './failures.js';
 import { loadData } from './fhir/data.js';
 import { LaunchStore, type LaunchRequest } from './launch-context.js';
 import { SandboxStore } from './oidc/adapter.js';
-import { createProvider } from './oidc/provider.js';
+import { createProvider, OIDC_ROUTES, signingKey } from './oidc/provider.js';
 import { resolveOptions, type SandboxOptions } from './options.js';
+import { JwtAccessTokens } from './profiles/jwt-access-tokens.js';
+import { CERNER_TENANTS, LAUNCHER_EHR_FHIR_PATH, type SandboxProfile } from './profiles/profiles.js';
 import { createSandboxServer, listen } from './server.js';
 import type { SandboxState } from './state.js';
 import { TokenStats } from './stats.js';
@@ -15,15 +18,46 @@ export type { SandboxOptions } from './options.js';
 export type { SimulatedFailure, SimulatedFailureKind } from './failures.js';
 export type { LaunchRequest, TokenContext, FhirContextItem } from './launch-context.js';
 export type { ClientMetadata };
+export { SANDBOX_PROFILES, CERNER_TENANTS, MEDPLUM_CLIENT, type SandboxProfile } from './profiles/profiles.js';
+
+/** One authorization server + FHIR base pair. Every profile has one, cerner has one per tenant. */
+export interface SandboxTenant {
+  /** Cerner tenant id; `default` in the other profiles. */
+  id: string;
+  /** Standalone launch `iss` (and `aud`) of this tenant. */
+  fhirBaseUrl: string;
+  /** The `iss` `/ehr/launch` hands out for this tenant (also accepted as `aud`). */
+  ehrIssuer: string;
+  /** OIDC issuer; discovery at `{issuer}/.well-known/openid-configuration`. */
+  issuer: string;
+  authorizationEndpoint: string;
+  tokenEndpoint: string;
+}
 
 export interface Sandbox {
+  /** The vendor profile the sandbox plays. */
+  profile: SandboxProfile;
   /** http://127.0.0.1:PORT */
   origin: string;
-  /** http://127.0.0.1:PORT/fhir */
+  /** Standalone launch `iss`: `{origin}/fhir`; under cerner the first tenant's `{origin}/r4/<tenant>`. */
   fhirBaseUrl: string;
-  /** The OIDC issuer (the origin); its discovery is at {issuer}/.well-known/openid-configuration. */
+  /** The `iss` an EHR launch (`/ehr/launch`, default tenant) hands out: equal to fhirBaseUrl except under launcher (`{origin}/v/r4/fhir`). */
+  ehrIssuer: string;
+  /**
+   * An allowlist pattern matching every FHIR base of this sandbox: `{origin}/r4/:tenant` under cerner,
+   * otherwise the fhirBaseUrl itself.
+   */
+  fhirBaseUrlPattern: string;
+  /** The OIDC issuer of the default tenant; its discovery is at {issuer}/.well-known/openid-configuration. */
   issuer: string;
-  stats(): { token: Record<string, number> };
+  /** Authorization and token endpoints of the default tenant. */
+  authorizationEndpoint: string;
+  tokenEndpoint: string;
+  /** Every tenant (one entry, id `default`, outside cerner). */
+  tenants: SandboxTenant[];
+  /** URL that starts an EHR launch of `launchUrl` without a browser (302 to `launchUrl?iss=…&launch=…`). */
+  ehrLaunchUrl(launchUrl: string, context?: { patient?: string; user?: string; encounter?: string; tenant?: string }): string;
+  stats(): { token: Record<string, number>; epicClientIds: string[] };
   resetStats(): void;
   fail(f: SimulatedFailure): void;
   clearFailures(): void;
@@ -40,19 +74,27 @@ async function freePort(host: string): Promise<number> {
   return port;
 }
 
+export interface Realm {
+  state: SandboxState;
+  provider: Provider;
+  store: SandboxStore;
+  /** FHIR base paths served by this realm: the first is the standalone base. */
+  fhirPaths: string[];
+}
+
 /** Starts a SMART App Launch 2.x sandbox: authorization server (oidc-provider) + FHIR R4 (Medplum). */
 export async function startSandbox(input: SandboxOptions = {}): Promise<Sandbox> {
   const options = resolveOptions(input);
+  const { profile } = options;
   // The issuer and FHIR base must be known before the provider exists, so the port is fixed first.
   const port = options.port || (await freePort(options.host));
   const origin = `http://${options.host}:${port}`;
   const data = await loadData();
   const firstPatient = data.patients[0]?.ref.replace('Patient/', '') ?? 'p1';
-  const state: SandboxState = {
+  const shared = {
     options,
+    profile,
     origin,
-    fhirBaseUrl: `${origin}/fhir`,
-    issuer: origin,
     repo: data.repo,
     launches: new LaunchStore(),
     failures: new FailureInjector(),
@@ -61,25 +103,74 @@ export async function startSandbox(input: SandboxOptions = {}): Promise<Sandbox>
     patients: data.patients,
     defaultPatient: options.defaultPatient ?? firstPatient,
     defaultUser: data.practitioners[0]?.ref ?? 'Practitioner/pr1',
-    log: (message) => {
+    log: (message: string) => {
       if (!options.quiet) console.error(`[sandbox] ${message}`);
     },
   };
-  const store = new SandboxStore();
-  const provider = await createProvider(state, store);
-  const server = createSandboxServer(provider, state);
+
+  // cerner: one authorization server per tenant under /tenants/<id>, FHIR under /r4/<id>
+  // (fhir.cerner.com/authorization: tenant-templated AS and FHIR URLs). Others: one realm.
+  const layout = profile === 'cerner'
+    ? CERNER_TENANTS.map((id) => ({ id, fhirPath: `/r4/${id}`, asPrefix: `/tenants/${id}` }))
+    : [{ id: undefined, fhirPath: '/fhir', asPrefix: '' }];
+  const realms: Realm[] = [];
+  for (const { id, fhirPath, asPrefix } of layout) {
+    const fhirBaseUrl = `${origin}${fhirPath}`;
+    const fhirPaths = [fhirPath];
+    let ehrIssuer = fhirBaseUrl;
+    // smart-launcher-v2 backend/routes/launcher.ts: EHR launches get `iss` {origin}/v/r4/fhir, a
+    // different base (same data, own .well-known) than the standalone one.
+    if (profile === 'launcher') {
+      ehrIssuer = `${origin}${LAUNCHER_EHR_FHIR_PATH}`;
+      fhirPaths.push(LAUNCHER_EHR_FHIR_PATH);
+    }
+    const state: SandboxState = {
+      ...shared,
+      fhirBaseUrl,
+      ehrIssuer,
+      issuer: `${origin}${asPrefix}`,
+      asPrefix,
+      asBase: `${origin}${asPrefix}`,
+      tenant: id,
+      signingKey: await signingKey(profile),
+    };
+    if (profile === 'epic') state.jwtAccessTokens = new JwtAccessTokens(state);
+    const store = new SandboxStore();
+    realms.push({ state, store, fhirPaths, provider: await createProvider(state, store) });
+  }
+  const server = createSandboxServer(realms, shared.stats);
   await listen(server, port, options.host);
 
-  return {
-    origin,
+  const main = realms[0]!.state;
+  const tenants: SandboxTenant[] = realms.map(({ state }) => ({
+    id: state.tenant ?? 'default',
     fhirBaseUrl: state.fhirBaseUrl,
+    ehrIssuer: state.ehrIssuer,
     issuer: state.issuer,
-    stats: () => state.stats.snapshot(),
-    resetStats: () => state.stats.reset(),
-    fail: (f) => state.failures.arm(f),
-    clearFailures: () => state.failures.clear(),
-    revokeRefreshTokens: async (clientId) => store.revokeRefreshTokens(clientId),
-    createLaunch: (ctx) => state.launches.create(ctx),
+    authorizationEndpoint: `${state.asBase}${OIDC_ROUTES.authorization}`,
+    tokenEndpoint: `${state.asBase}${OIDC_ROUTES.token}`,
+  }));
+  return {
+    profile,
+    origin,
+    fhirBaseUrl: main.fhirBaseUrl,
+    ehrIssuer: main.ehrIssuer,
+    fhirBaseUrlPattern: profile === 'cerner' ? `${origin}/r4/:tenant` : main.fhirBaseUrl,
+    issuer: main.issuer,
+    authorizationEndpoint: tenants[0]!.authorizationEndpoint,
+    tokenEndpoint: tenants[0]!.tokenEndpoint,
+    tenants,
+    ehrLaunchUrl: (launchUrl, context = {}) => {
+      const q = new URLSearchParams({ launch_url: launchUrl });
+      for (const [k, v] of Object.entries(context)) if (v) q.set(k, v);
+      return `${origin}/ehr/launch?${q}`;
+    },
+    stats: () => shared.stats.snapshot(),
+    resetStats: () => shared.stats.reset(),
+    fail: (f) => shared.failures.arm(f),
+    clearFailures: () => shared.failures.clear(),
+    revokeRefreshTokens: async (clientId) => realms.reduce((n, r) => n + r.store.revokeRefreshTokens(clientId), 0),
+    createLaunch: (ctx) => shared.launches.create(ctx),
     stop: () => new Promise<void>((resolve, reject) => {
       server.closeAllConnections();
       server.close((error) => (error ? reject(error) : resolve()));

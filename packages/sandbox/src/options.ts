@@ -1,4 +1,5 @@
 import type { ClientMetadata } from 'oidc-provider';
+import { CERNER_ACCESS_TOKEN_TTL, parseProfile, type SandboxProfile } from './profiles/profiles.js';
 
 export interface SandboxOptions {
   /** Default 0 (a free port); the CLI uses SANDBOX_PORT || 4010. */
@@ -19,6 +20,8 @@ export interface SandboxOptions {
   registrationAccessToken?: string;
   /** No logging. */
   quiet?: boolean;
+  /** Behave like a real SMART server (README "Vendor profiles"); default `SANDBOX_PROFILE` or `strict`. */
+  profile?: SandboxProfile;
 }
 
 export interface ResolvedOptions {
@@ -31,11 +34,14 @@ export interface ResolvedOptions {
   clients: ClientMetadata[];
   registrationAccessToken: string | undefined;
   quiet: boolean;
+  profile: SandboxProfile;
 }
 
 export function resolveOptions(options: SandboxOptions = {}): ResolvedOptions {
   const env = process.env;
-  const ttl = options.accessTokenTtl ?? (Number(env.SANDBOX_ACCESS_TOKEN_TTL) || 300);
+  const profile = parseProfile(options.profile ?? env.SANDBOX_PROFILE);
+  // Cerner access tokens live 570 s (fhir.cerner.com/authorization); an explicit TTL still wins.
+  const ttl = options.accessTokenTtl ?? (Number(env.SANDBOX_ACCESS_TOKEN_TTL) || (profile === 'cerner' ? CERNER_ACCESS_TOKEN_TTL : 300));
   if (!Number.isInteger(ttl) || ttl <= 0) {
     throw new TypeError(`accessTokenTtl must be a positive integer number of seconds, got ${String(ttl)}`);
   }
@@ -53,5 +59,6 @@ export function resolveOptions(options: SandboxOptions = {}): ResolvedOptions {
     clients: options.clients ?? [],
     registrationAccessToken: options.registrationAccessToken,
     quiet: options.quiet ?? false,
+    profile,
   };
 }

@@ -4,8 +4,8 @@ import type { SandboxState } from './state.js';
 
 /** `{fhir}/.well-known/smart-configuration` (SMART 2.2 conformance §Metadata); lists only what works. */
 export function smartConfiguration(state: SandboxState): Record<string, unknown> {
-  const at = (route: string) => `${state.origin}${route}`;
-  return {
+  const at = (route: string) => `${state.asBase}${route}`;
+  const config: Record<string, unknown> = {
     issuer: state.issuer,
     jwks_uri: at(OIDC_ROUTES.jwks),
     authorization_endpoint: at(OIDC_ROUTES.authorization),
@@ -41,6 +41,17 @@ export function smartConfiguration(state: SandboxState): Record<string, unknown>
       'permission-v2',
     ],
   };
+  if (state.profile === 'medplum') {
+    // medplum: packages/server/src/fhir/smart.ts smartConfigurationHandler lists no revocation endpoint,
+    // and Medplum 5.0.x lists no token endpoint signing algorithms.
+    delete config.token_endpoint_auth_signing_alg_values_supported;
+    delete config.revocation_endpoint;
+  }
+  if (state.profile === 'epic') {
+    // epic: private_key_jwt clients with a JWK Set URL must send `jku` (see oidc/front.ts).
+    config.token_endpoint_auth_signing_alg_values_supported = ['RS384', 'ES384'];
+  }
+  return config;
 }
 
 /** Served at /smart-style.json (SMART 2.2 scopes §smart_style_url, experimental). */

@@ -14,11 +14,15 @@ function isHttpUrl(value: string): boolean {
 
 /**
  * `GET /ehr/launch`: with `launch_url`, an EHR launch (SMART 2.2 app-launch §EHR launch):
- * 302 to `<launch_url>?iss=<fhir base>&launch=<opaque>`. Without it, the EHR screen.
+ * 302 to `<launch_url>?iss=<the profile's EHR iss>&launch=<opaque>`. Without it, the EHR screen.
+ * Under cerner `tenant=<id>` picks the tenant (default: the first).
  */
-export function makeEhrHandler(state: SandboxState) {
+export function makeEhrHandler(realms: SandboxState[]) {
   return async (_req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const q = url.searchParams;
+    const tenant = q.get('tenant');
+    const state = tenant ? realms.find((r) => r.tenant === tenant) : realms[0]!;
+    if (!state) return sendHtml(res, 400, 'unknown tenant');
     const launchUrl = q.get('launch_url');
     if (!launchUrl) return sendHtml(res, 200, await ehrPage(state));
     if (!isHttpUrl(launchUrl)) return sendHtml(res, 400, 'launch_url must be an http(s) URL');
@@ -31,7 +35,7 @@ export function makeEhrHandler(state: SandboxState) {
       needPatientBanner: q.has('need_patient_banner') ? q.get('need_patient_banner') === 'true' : undefined,
     });
     const target = new URL(launchUrl);
-    target.searchParams.set('iss', state.fhirBaseUrl);
+    target.searchParams.set('iss', state.ehrIssuer);
     target.searchParams.set('launch', launch);
     redirect(res, target.toString());
   };

@@ -37,6 +37,6 @@ export async function ehrPage(state: SandboxState): Promise<string> {
 <input type="hidden" name="patient" value="${escapeHtml(state.defaultPatient)}">
 <button type="submit" class="secondary">Launch custom app</button>
 </form>
-<p class="muted">FHIR base: <code>${escapeHtml(state.fhirBaseUrl)}</code> ·
+<p class="muted">Profile <code>${escapeHtml(state.profile)}</code> · FHIR base: <code>${escapeHtml(state.fhirBaseUrl)}</code> ·
 <a href="${escapeHtml(state.fhirBaseUrl)}/.well-known/smart-configuration">smart-configuration</a></p>`);
 }

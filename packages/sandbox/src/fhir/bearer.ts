@@ -18,7 +18,8 @@ export interface TokenInfo {
 export async function validateBearer(req: IncomingMessage, provider: Provider, state: SandboxState): Promise<TokenInfo | undefined> {
   const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/u.exec(req.headers.authorization ?? '');
   if (!match?.[1]) return undefined;
-  const value = match[1];
+  // epic: JWT access tokens wrap the opaque ones (profiles/jwt-access-tokens.ts).
+  const value = (await state.jwtAccessTokens?.resolve(match[1])) ?? match[1];
   const token = (await provider.AccessToken.find(value)) ?? (await provider.ClientCredentials.find(value));
   if (!token || token.isExpired) return undefined;
   if (token.kind === 'AccessToken') {

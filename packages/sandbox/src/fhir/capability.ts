@@ -6,7 +6,7 @@ const TYPES = ['Patient', 'Practitioner', 'Organization', 'Encounter', 'Observat
 
 /** Static CapabilityStatement; carries the SMART oauth-uris extension (SMART 1.0 fallback discovery). */
 export function capabilityStatement(state: SandboxState): CapabilityStatement {
-  const at = (route: string) => `${state.origin}${route}`;
+  const at = (route: string) => `${state.asBase}${route}`;
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
@@ -28,7 +28,8 @@ export function capabilityStatement(state: SandboxState): CapabilityStatement {
             { url: 'token', valueUri: at(OIDC_ROUTES.token) },
             { url: 'register', valueUri: at(OIDC_ROUTES.registration) },
             { url: 'introspect', valueUri: at(OIDC_ROUTES.introspection) },
-            { url: 'revoke', valueUri: at(OIDC_ROUTES.revocation) },
+            // medplum: no revocation endpoint (see oidc/provider.ts).
+            ...(state.profile === 'medplum' ? [] : [{ url: 'revoke', valueUri: at(OIDC_ROUTES.revocation) }]),
           ],
         }],
       },

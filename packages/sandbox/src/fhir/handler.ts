@@ -33,8 +33,12 @@ function permissionFor(method: string, segments: string[]): Permission | undefin
   return undefined;
 }
 
-/** The FHIR R4 endpoint at /fhir: Medplum's FhirRouter + MemoryRepository behind SMART scope checks. */
-export function makeFhirHandler(provider: Provider, state: SandboxState) {
+/**
+ * A FHIR R4 endpoint at `basePath` (`/fhir`, `/v/r4/fhir`, `/r4/<tenant>`): Medplum's FhirRouter +
+ * MemoryRepository behind SMART scope checks.
+ */
+export function makeFhirHandler(provider: Provider, state: SandboxState, basePath = '/fhir') {
+  const baseUrl = `${state.origin}${basePath}`;
   const router = new FhirRouter();
   const fhir = async (method: HttpMethod, path: string, body?: unknown) =>
     router.handleRequest({ method, url: path, pathname: '', params: {}, query: {}, body }, state.repo);
@@ -43,13 +47,18 @@ export function makeFhirHandler(provider: Provider, state: SandboxState) {
 
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const method = (req.method ?? 'GET').toUpperCase();
-    const rest = url.pathname.slice('/fhir'.length).replace(/^\/+|\/+$/gu, '');
+    const rest = url.pathname.slice(basePath.length).replace(/^\/+|\/+$/gu, '');
     if (method === 'OPTIONS') {
       res.writeHead(204, CORS_HEADERS);
       return void res.end();
     }
     // Public metadata: SMART discovery and the CapabilityStatement need no token.
-    if (rest === '.well-known/smart-configuration') return sendJson(res, 200, smartConfiguration(state), CORS_HEADERS);
+    if (rest === '.well-known/smart-configuration') {
+      // v1 profile: SMART App Launch 1.0 servers predate `.well-known/smart-configuration`
+      // (hl7.org/fhir/smart-app-launch/1.0.0/conformance: discovery through the CapabilityStatement only).
+      if (state.profile === 'v1') return send(res, 404, outcome('not-found', 'no SMART configuration: see metadata'));
+      return sendJson(res, 200, smartConfiguration(state), CORS_HEADERS);
+    }
     if (rest === 'metadata') return send(res, 200, capabilityStatement(state));
     if (rest === 'smart-style.json') return sendJson(res, 200, SMART_STYLE, CORS_HEADERS);
 
@@ -131,10 +140,10 @@ export function makeFhirHandler(provider: Provider, state: SandboxState) {
     if (!bundle || getStatus(result) >= 400) return send(res, getStatus(result), bundle ?? result);
     const searchset = bundle as Bundle;
     for (const entry of searchset.entry ?? []) {
-      if (entry.resource?.id) entry.fullUrl = `${state.fhirBaseUrl}/${entry.resource.resourceType}/${entry.resource.id}`;
+      if (entry.resource?.id) entry.fullUrl = `${baseUrl}/${entry.resource.resourceType}/${entry.resource.id}`;
       entry.search = { mode: 'match' };
     }
-    searchset.link = pageLinks(`${state.fhirBaseUrl}/${type}`, own, count, offset, searchset.total ?? 0);
+    searchset.link = pageLinks(`${baseUrl}/${type}`, own, count, offset, searchset.total ?? 0);
     send(res, 200, searchset);
   }
 }

@@ -27,7 +27,8 @@ export function makeAudValidator(state: SandboxState) {
   return async (ctx: KoaContextWithOIDC, aud: string | undefined): Promise<void> => {
     // SMART 2.2 app-launch step 4: `aud` is REQUIRED and must name this FHIR server.
     if (!aud) throw new errors.InvalidRequest("missing required parameter 'aud'");
-    if (stripSlash(aud) !== stripSlash(state.fhirBaseUrl)) {
+    // The EHR launch `iss` (a different base under launcher) names the same server.
+    if (stripSlash(aud) !== stripSlash(state.fhirBaseUrl) && stripSlash(aud) !== stripSlash(state.ehrIssuer)) {
       throw new errors.InvalidRequest(`'aud' must be the FHIR base URL ${state.fhirBaseUrl}`);
     }
     const clientId = ctx.oidc.client?.clientId;

@@ -1,10 +1,11 @@
 import type { ClientMetadata } from 'oidc-provider';
 import { demoPublicJwks } from '../keys.js';
+import { MEDPLUM_CLIENT } from '../profiles/profiles.js';
 
 /** Placeholder redirect URI; demo clients accept any loopback redirect URI (see `isLoopbackRedirect`). */
 const DEMO_REDIRECT = 'http://127.0.0.1:3000/callback';
 
-export const DEMO_CLIENT_IDS = ['demo-public', 'demo-symmetric', 'demo-asymmetric', 'demo-backend'] as const;
+export const DEMO_CLIENT_IDS = ['demo-public', 'demo-symmetric', 'demo-asymmetric', 'demo-backend', MEDPLUM_CLIENT.id] as const;
 
 /** The sandbox's preregistered clients (CONTRACTS.md "Preregistered clients"). */
 export function demoClients(): ClientMetadata[] {
@@ -28,6 +29,14 @@ export function demoClients(): ClientMetadata[] {
       client_name: 'Demo confidential app (private_key_jwt)',
       token_endpoint_auth_method: 'private_key_jwt',
       jwks: demoPublicJwks(),
+    },
+    {
+      // Medplum ClientApplication ids are UUIDs; registered in every profile, used by the medplum tests.
+      ...app,
+      client_id: MEDPLUM_CLIENT.id,
+      client_name: 'Demo confidential app with a UUID client id',
+      client_secret: MEDPLUM_CLIENT.secret,
+      token_endpoint_auth_method: 'client_secret_basic',
     },
     {
       // SMART Backend Services: client_credentials with private_key_jwt only.

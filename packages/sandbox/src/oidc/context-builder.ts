@@ -2,6 +2,7 @@ import type { LaunchRequest, TokenContext } from '../launch-context.js';
 import { normaliseFhirContext } from '../launch-context.js';
 import { parseResourceScope } from '../scopes.js';
 import type { SandboxState } from '../state.js';
+import { fhirUserFor } from './accounts.js';
 
 export interface GrantInput {
   /** Logged-in user, `Practitioner/pr1` or `Patient/p1`. */
@@ -24,7 +25,7 @@ export function needsPatient(scopes: string[]): boolean {
 export function buildTokenContext(state: SandboxState, input: GrantInput): TokenContext {
   const { launch, scopes, accountId } = input;
   const context: TokenContext = {
-    fhirUser: `${state.fhirBaseUrl}/${accountId}`,
+    fhirUser: fhirUserFor(state, accountId),
     smart_style_url: `${state.origin}/smart-style.json`,
     // EHR launch: the EHR already shows a banner, unless the launch asked otherwise.
     need_patient_banner: launch ? (launch.needPatientBanner ?? false) : true,
@@ -40,6 +41,8 @@ export function buildTokenContext(state: SandboxState, input: GrantInput): Token
   const fhirContext = normaliseFhirContext(launch?.fhirContext);
   if (fhirContext) context.fhirContext = fhirContext;
   if (launch?.intent) context.intent = launch.intent;
+  // cerner: the token response names the tenant (fhir.cerner.com/authorization, token response `tenant`).
+  if (state.profile === 'cerner' && state.tenant) context.tenant = state.tenant;
   return context;
 }
 

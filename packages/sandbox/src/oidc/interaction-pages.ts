@@ -2,11 +2,11 @@ import { escapeHtml, page } from '../html.js';
 import { parseResourceScope } from '../scopes.js';
 import type { SandboxUser } from '../state.js';
 
-export function loginPage(uid: string, clientName: string, practitioners: SandboxUser[], patients: SandboxUser[]): string {
+export function loginPage(uid: string, clientName: string, practitioners: SandboxUser[], patients: SandboxUser[], prefix = ''): string {
   const option = (u: SandboxUser) => `<option value="${escapeHtml(u.ref)}">${escapeHtml(u.name)} (${escapeHtml(u.ref)})</option>`;
   return page('Sign in', `<h1>Sign in to the sandbox EHR</h1>
 <p><strong>${escapeHtml(clientName)}</strong> wants you to sign in. Demo users have no password.</p>
-<form method="post" action="/interaction/${escapeHtml(uid)}/login">
+<form method="post" action="${escapeHtml(prefix)}/interaction/${escapeHtml(uid)}/login">
 <label for="user">User</label>
 <select id="user" name="user">
 <optgroup label="Practitioners">${practitioners.map(option).join('')}</optgroup>
@@ -35,6 +35,8 @@ export interface ConsentView {
   patientChoices?: SandboxUser[];
   defaultPatient: string;
   launchPatient?: string | undefined;
+  /** Path prefix of the authorization server (cerner tenants). */
+  prefix?: string;
 }
 
 export function consentPage(view: ConsentView): string {
@@ -48,7 +50,7 @@ export function consentPage(view: ConsentView): string {
     : view.launchPatient ? `<p>Patient in context: <code>${escapeHtml(view.launchPatient)}</code></p>` : '';
   return page('Authorize app', `<h1>Authorize ${escapeHtml(view.clientName)}</h1>
 <p class="muted">Signed in as ${escapeHtml(view.user)}</p>
-<form method="post" action="/interaction/${escapeHtml(view.uid)}/confirm">
+<form method="post" action="${escapeHtml(view.prefix ?? '')}/interaction/${escapeHtml(view.uid)}/confirm">
 <p>The app asks for:</p><ul class="scopes">${items}</ul>
 ${picker}
 <button type="submit" name="decision" value="approve">Approve</button>

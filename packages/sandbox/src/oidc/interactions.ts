@@ -18,7 +18,7 @@ export function makeInteractionHandler(provider: Provider, state: SandboxState) 
     const action = url.pathname.split('/')[3];
 
     if (req.method === 'GET' && prompt.name === 'login') {
-      return sendHtml(res, 200, loginPage(uid, clientName, state.practitioners, state.patients));
+      return sendHtml(res, 200, loginPage(uid, clientName, state.practitioners, state.patients, state.asPrefix));
     }
     if (req.method === 'GET' && prompt.name === 'consent') {
       const scopes = grantableUserScopes(parseScopeString(params.scope as string | undefined));
@@ -32,6 +32,7 @@ export function makeInteractionHandler(provider: Provider, state: SandboxState) 
         patientChoices: pick ? state.patients : undefined,
         defaultPatient: state.defaultPatient,
         launchPatient: launch?.patient,
+        prefix: state.asPrefix,
       }));
     }
     if (req.method !== 'POST') return sendHtml(res, 400, 'unexpected interaction request');

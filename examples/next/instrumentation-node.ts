@@ -1,8 +1,0 @@
-import { ready } from './smart';
-
-try {
-  await ready();
-} catch (e) {
-  console.error(`example-next: ${(e as Error).message}`);
-  process.exit(1);
-}
