@@ -101,5 +101,19 @@ describe('EHR launch', () => {
     const html = await res.text();
     expect(html).toContain('Launch');
     expect(html).toContain('Express example');
+    expect(html).toContain('name="embedded"');
+  });
+
+  it('embedded=1 shows the app in an iframe whose src is the launch URL (escaped)', async () => {
+    const q = new URLSearchParams({ launch_url: 'http://localhost:9/launch?x="><script>', patient: 'p2', embedded: '1' });
+    const res = await fetch(`${sandbox.origin}/ehr/launch?${q}`, { redirect: 'manual' });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).not.toContain('<script>');
+    const src = /<iframe id="app"[^>]* src="([^"]*)"/.exec(html)?.[1]?.replaceAll('&amp;', '&');
+    const target = new URL(src!);
+    expect(target.origin + target.pathname).toBe('http://localhost:9/launch');
+    expect(target.searchParams.get('iss')).toBe(sandbox.fhirBaseUrl);
+    expect(target.searchParams.get('launch')).toBeTruthy();
   });
 });

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { redirect, sendHtml } from '../http.js';
 import type { SandboxState } from '../state.js';
+import { embeddedPage } from './embedded.js';
 import { ehrPage } from './page.js';
 
 function isHttpUrl(value: string): boolean {
@@ -15,7 +16,8 @@ function isHttpUrl(value: string): boolean {
 /**
  * `GET /ehr/launch`: with `launch_url`, an EHR launch (SMART 2.2 app-launch §EHR launch):
  * 302 to `<launch_url>?iss=<the profile's EHR iss>&launch=<opaque>`. Without it, the EHR screen.
- * Under cerner `tenant=<id>` picks the tenant (default: the first).
+ * Under cerner `tenant=<id>` picks the tenant (default: the first). `embedded=1`: the EHR page shows
+ * the app in an iframe instead (the launch URL is the iframe's src).
  */
 export function makeEhrHandler(realms: SandboxState[]) {
   return async (_req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
@@ -37,6 +39,7 @@ export function makeEhrHandler(realms: SandboxState[]) {
     const target = new URL(launchUrl);
     target.searchParams.set('iss', state.ehrIssuer);
     target.searchParams.set('launch', launch);
+    if (q.get('embedded') === '1') return sendHtml(res, 200, embeddedPage(target.toString(), patient));
     redirect(res, target.toString());
   };
 }

@@ -29,6 +29,7 @@ export async function ehrPage(state: SandboxState): Promise<string> {
 <label for="encounter">Encounter (optional; pick one of the selected patient's)</label>
 <select id="encounter" name="encounter"><option value="">— none —</option>${encounterOptions}</select>
 <label for="launch_url">App</label><select id="launch_url" name="launch_url">${apps}</select>
+<label><input id="embedded" type="checkbox" name="embedded" value="1"> Embedded: show the app in an iframe of this page</label>
 <button type="submit">Launch</button>
 </form>
 <form method="get" action="/ehr/launch">
