@@ -60,7 +60,10 @@ export interface AuthorizeOptions {
   jar?: CookieJar;
 }
 
-export async function authorize(sandbox: { origin: string; fhirBaseUrl: string }, opts: AuthorizeOptions): Promise<AuthorizeResult> {
+/** A started sandbox as the helpers need it (profiles move the authorization endpoint, e.g. cerner tenants). */
+export interface SandboxLike { origin: string; fhirBaseUrl: string; authorizationEndpoint?: string }
+
+export async function authorize(sandbox: SandboxLike, opts: AuthorizeOptions): Promise<AuthorizeResult> {
   const { verifier, challenge } = pkce();
   const state = randomBytes(16).toString('base64url');
   const params = new URLSearchParams({
@@ -76,7 +79,7 @@ export async function authorize(sandbox: { origin: string; fhirBaseUrl: string }
   else if (!('aud' in opts)) params.set('aud', sandbox.fhirBaseUrl);
   if (opts.launch) params.set('launch', opts.launch);
   const jar = opts.jar ?? new CookieJar();
-  const endpoint = `${sandbox.origin}/oidc/authorize`;
+  const endpoint = sandbox.authorizationEndpoint ?? `${sandbox.origin}/oidc/authorize`;
   const res = opts.method === 'POST'
     ? await fetch(endpoint, { method: 'POST', redirect: 'manual', body: params, headers: { cookie: jar.header() } })
     : await fetch(`${endpoint}?${params}`, { redirect: 'manual', headers: { cookie: jar.header() } });
@@ -85,7 +88,12 @@ export async function authorize(sandbox: { origin: string; fhirBaseUrl: string }
 }
 
 export async function token(origin: string, body: Record<string, string>, headers: Record<string, string> = {}) {
-  const res = await fetch(`${origin}/oidc/token`, { method: 'POST', body: new URLSearchParams(body), headers });
+  return tokenAt(`${origin}/oidc/token`, body, headers);
+}
+
+/** POSTs a token request to a full token endpoint URL. */
+export async function tokenAt(endpoint: string, body: Record<string, string>, headers: Record<string, string> = {}) {
+  const res = await fetch(endpoint, { method: 'POST', body: new URLSearchParams(body), headers });
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 }
 
