@@ -15,6 +15,7 @@ export default defineConfig({
       { find: /^@smart-launch\/next$/, replacement: src('next') },
       { find: /^@smart-launch\/nestjs$/, replacement: src('nestjs') },
       { find: /^@smart-launch\/sandbox$/, replacement: src('sandbox') },
+      { find: /^@smart-launch\/testing$/, replacement: src('testing') },
     ],
   },
   test: {
