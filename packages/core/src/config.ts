@@ -38,6 +38,12 @@ export interface SmartSessionConfig {
   secure?: boolean;
   /** Absolute session lifetime in seconds. Default 8 hours. */
   maxAge?: number;
+  /**
+   * Cookie mode: the most bytes all session cookies together may add to the Cookie header the
+   * browser sends back. Default 7168 (7 KB), under nginx's 8 KB header buffer and Node's 16 KB
+   * limit. A bigger session fails the sign-in (`session_too_large`): configure `store` instead.
+   */
+  maxCookieBytes?: number;
 }
 
 export interface SmartRoutes {
@@ -74,6 +80,13 @@ export interface SmartConfig {
   /** Timeout for calls to the EHR (discovery, token, revocation), in ms. Default 10000. */
   httpTimeoutMs?: number;
   /**
+   * Cap on every response body read from an EHR, a JWKS, registration or introspection endpoint
+   * (read streaming; bigger answers fail with `response_too_large`). Default 1 MiB.
+   */
+  maxResponseBytes?: number;
+  /** Clock skew tolerated on id_token times (`iat`, `exp`, `nbf`), in seconds. Default 60. */
+  clockToleranceSeconds?: number;
+  /**
    * Allow http:// EHR endpoints that are not on a loopback host. Never in production:
    * SMART app-launch requires TLS (checklist 16).
    */
@@ -109,6 +122,8 @@ export interface ResolvedConfig {
   refreshSkewSeconds: number;
   discoveryTtlSeconds: number;
   httpTimeoutMs: number;
+  maxResponseBytes: number;
+  clockToleranceSeconds: number;
   allowInsecureHttp: boolean;
   logger: SmartLogger;
   fetch: typeof fetch;
@@ -226,6 +241,7 @@ export function resolveConfig(config: SmartConfig): ResolvedConfig {
       cookieName,
       sameSite: s.sameSite ?? 'lax',
       maxAge: num('session.maxAge', s.maxAge, 8 * 3600, 60),
+      maxCookieBytes: num('session.maxCookieBytes', s.maxCookieBytes, 7 * 1024, 1024),
     },
     routes,
     afterLoginPath: checkPath('afterLoginPath', config.afterLoginPath ?? '/'),
@@ -233,6 +249,8 @@ export function resolveConfig(config: SmartConfig): ResolvedConfig {
     refreshSkewSeconds: num('refreshSkewSeconds', config.refreshSkewSeconds, 60, 0),
     discoveryTtlSeconds: num('discoveryTtlSeconds', config.discoveryTtlSeconds, 3600, 0),
     httpTimeoutMs: num('httpTimeoutMs', config.httpTimeoutMs, 10_000, 100),
+    maxResponseBytes: num('maxResponseBytes', config.maxResponseBytes, 1024 * 1024, 1024),
+    clockToleranceSeconds: num('clockToleranceSeconds', config.clockToleranceSeconds, 60, 0),
     allowInsecureHttp,
     logger: config.logger ?? silentLogger,
     fetch: f,

@@ -14,6 +14,7 @@ export const ErrorCode = {
   ISS_NOT_ALLOWED: 'iss_not_allowed',
   LAUNCH_INVALID: 'launch_invalid',
   INSECURE_ENDPOINT: 'insecure_endpoint',
+  ISSUER_CONFLICT: 'issuer_conflict',
   // callback
   STATE_MISSING: 'state_missing',
   STATE_MISMATCH: 'state_mismatch',
@@ -31,6 +32,7 @@ export const ErrorCode = {
   SESSION_EXPIRED: 'session_expired',
   // session
   SESSION_INVALID: 'session_invalid',
+  SESSION_TOO_LARGE: 'session_too_large',
   NOT_AUTHENTICATED: 'not_authenticated',
   INSUFFICIENT_SCOPE: 'insufficient_scope',
   // FHIR client
@@ -40,6 +42,7 @@ export const ErrorCode = {
   REGISTRATION_FAILED: 'registration_failed',
   INTROSPECTION_FAILED: 'introspection_failed',
   TIMEOUT: 'timeout',
+  RESPONSE_TOO_LARGE: 'response_too_large',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

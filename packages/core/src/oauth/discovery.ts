@@ -1,5 +1,6 @@
 import { DiscoveryError, ErrorCode } from '../errors.js';
 import { isSecureEnough, normalizeBaseUrl } from '../url.js';
+import { DEFAULT_MAX_RESPONSE_BYTES, readCapped } from './limits.js';
 
 /** `.well-known/smart-configuration`, unknown fields kept (SMART checklist A.3). */
 export interface SmartConfiguration {
@@ -27,7 +28,12 @@ export interface DiscoveryOptions {
   ttlSeconds: number;
   timeoutMs: number;
   allowInsecureHttp: boolean;
+  /** Cap on a discovery document's size (default 1 MiB): bigger answers are refused unread. */
+  maxResponseBytes?: number;
 }
+
+/** Redirects followed by discovery (each one checked before it is requested). */
+const MAX_REDIRECTS = 5;
 
 const ENDPOINT_FIELDS = [
   'authorization_endpoint', 'token_endpoint', 'registration_endpoint', 'management_endpoint',
@@ -42,6 +48,8 @@ const OAUTH_URIS = 'http://fhir-registry.smarthealthit.org/StructureDefinition/o
 export class Discovery {
   readonly #cache = new Map<string, { value: SmartConfiguration; expires: number }>();
   readonly #inflight = new Map<string, Promise<{ doc: SmartConfiguration; fallback: boolean }>>();
+  /** The last document each base answered, kept past its TTL (for the issuer mix-up check). */
+  readonly #lastKnown = new Map<string, SmartConfiguration>();
   constructor(private readonly options: DiscoveryOptions) {}
 
   async get(fhirBaseUrl: string, opts: { capabilityStatementFallback?: boolean } = {}): Promise<SmartConfiguration> {
@@ -54,6 +62,7 @@ export class Discovery {
       this.#inflight.set(base, p);
     }
     const { doc, fallback } = await p;
+    this.#lastKnown.set(base, doc);
     // A fallback result (v1 CapabilityStatement) is kept briefly: the well-known may come back.
     const ttl = fallback ? Math.min(this.options.ttlSeconds, 60) : this.options.ttlSeconds;
     if (ttl > 0) this.#cache.set(base, { value: doc, expires: Date.now() + ttl * 1000 });
@@ -62,6 +71,11 @@ export class Discovery {
 
   clear(): void {
     this.#cache.clear();
+  }
+
+  /** The last document `fhirBaseUrl` answered in this process, however old; undefined if never. */
+  lastKnown(fhirBaseUrl: string): SmartConfiguration | undefined {
+    return this.#lastKnown.get(normalizeBaseUrl(fhirBaseUrl));
   }
 
   async #load(base: string, fallback: boolean): Promise<{ doc: SmartConfiguration; fallback: boolean }> {
@@ -92,30 +106,44 @@ export class Discovery {
   }
 
   async #fetchJson(url: string): Promise<Record<string, unknown>> {
+    const signal = AbortSignal.timeout(this.options.timeoutMs);
     let res: Response;
-    try {
-      // Epic answers XML to /metadata without an Accept header (EHR-QUIRKS 5).
-      res = await this.options.fetch(url, {
-        headers: { accept: 'application/json, application/fhir+json;q=0.9' },
-        redirect: 'follow',
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
-    } catch (e) {
-      const timeout = e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
-      throw new DiscoveryError(timeout ? ErrorCode.TIMEOUT : ErrorCode.DISCOVERY_FAILED, `SMART discovery failed: ${url} ${timeout ? 'timed out' : 'is unreachable'}`, { cause: e, status: 502 });
-    }
-    // Redirects are followed, but never to plain http off loopback.
-    if (res.url && !isSecureEnough(res.url, this.options.allowInsecureHttp)) {
-      await res.body?.cancel();
-      throw new DiscoveryError(ErrorCode.INSECURE_ENDPOINT, `SMART discovery failed: ${url} redirected to a non-https URL`, { status: 502 });
+    let at = url;
+    for (let hop = 0; ; hop++) {
+      try {
+        // Epic answers XML to /metadata without an Accept header (EHR-QUIRKS 5).
+        // Redirects are handled here, not by fetch: each Location is checked before it is requested.
+        res = await this.options.fetch(at, { headers: { accept: 'application/json, application/fhir+json;q=0.9' }, redirect: 'manual', signal });
+      } catch (e) {
+        const timeout = e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
+        throw new DiscoveryError(timeout ? ErrorCode.TIMEOUT : ErrorCode.DISCOVERY_FAILED, `SMART discovery failed: ${url} ${timeout ? 'timed out' : 'is unreachable'}`, { cause: e, status: 502 });
+      }
+      const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
+      if (location === null) break;
+      await res.body?.cancel().catch(() => {});
+      let next: string;
+      try {
+        next = new URL(location, at).href;
+      } catch {
+        throw new DiscoveryError(ErrorCode.DISCOVERY_FAILED, `SMART discovery failed: ${url} redirected to an invalid URL`, { status: 502 });
+      }
+      // SMART app-launch: TLS everywhere. A redirect to plain http off loopback is refused from
+      // its Location header alone: no request ever leaves for it.
+      if (!isSecureEnough(next, this.options.allowInsecureHttp)) {
+        throw new DiscoveryError(ErrorCode.INSECURE_ENDPOINT, `SMART discovery failed: ${url} redirected to a non-https URL`, { status: 502 });
+      }
+      if (hop >= MAX_REDIRECTS) throw new DiscoveryError(ErrorCode.DISCOVERY_FAILED, `SMART discovery failed: ${url} redirected too many times`, { status: 502 });
+      at = next;
     }
     if (!res.ok) {
-      await res.body?.cancel();
+      await res.body?.cancel().catch(() => {});
       const err = new DiscoveryError(ErrorCode.DISCOVERY_FAILED, `SMART discovery failed: ${url} answered ${res.status}`, { status: 502 });
       throw Object.assign(err, { httpStatus: res.status });
     }
+    // Read streaming, up to the cap: a huge (or endless) document is refused, not buffered.
+    const bytes = await readCapped(res, this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, at);
     try {
-      const json = (await res.json()) as unknown;
+      const json = JSON.parse(new TextDecoder().decode(bytes)) as unknown;
       if (!json || typeof json !== 'object' || Array.isArray(json)) throw new Error('not an object');
       return json as Record<string, unknown>;
     } catch (e) {

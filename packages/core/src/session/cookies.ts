@@ -75,15 +75,26 @@ export function writeChunked(name: string, value: string, existing: Map<string, 
   return out;
 }
 
-/** Reassembles a chunked cookie; undefined when absent or a chunk is missing. */
+/**
+ * Reassembles a chunked cookie: `name`, `name.1`, ... `name.N`. Undefined when absent, or when
+ * any other `name.*` cookie is present (a gap, or an extra chunk we did not write): the whole
+ * value must be exactly what we wrote, and the seal inside authenticates every byte of it.
+ */
 export function readChunked(name: string, cookies: Map<string, string>): string | undefined {
   const first = cookies.get(name);
   if (first === undefined || first === '') return undefined;
   let value = first;
-  for (let i = 1; ; i++) {
-    const next = cookies.get(`${name}.${i}`);
+  let count = 1;
+  for (; ; count++) {
+    const next = cookies.get(`${name}.${count}`);
     if (next === undefined) break;
     value += next;
+  }
+  const prefix = `${name}.`;
+  for (const key of cookies.keys()) {
+    if (!key.startsWith(prefix)) continue;
+    const index = key.slice(prefix.length);
+    if (!/^[1-9]\d*$/.test(index) || Number(index) >= count) return undefined;
   }
   return value;
 }
@@ -92,14 +103,19 @@ export function readChunked(name: string, cookies: Map<string, string>): string 
 export function readChunkedHeader(name: string, header: string): string | undefined {
   const first = getCookie(header, name);
   if (!first) return undefined;
-  if (!header.includes(`${name}.1`)) return first;
-  let value = first;
-  for (let i = 1; ; i++) {
-    const next = getCookie(header, `${name}.${i}`);
-    if (next === undefined) break;
-    value += next;
+  if (!header.includes(`${name}.`)) return first;
+  return readChunked(name, parseCookies(header));
+}
+
+/** Bytes the cookies written by `setCookies` add to the Cookie header sent back (`name=value; `). */
+export function cookieHeaderBytes(setCookies: readonly string[]): number {
+  let total = 0;
+  for (const c of setCookies) {
+    if (/; Max-Age=0(;|$)/.test(c)) continue;
+    const end = c.indexOf(';');
+    total += (end < 0 ? c.length : end) + 2;
   }
-  return value;
+  return total;
 }
 
 export function clearChunked(name: string, cookies: Map<string, string>, o: CookieOptions): string[] {

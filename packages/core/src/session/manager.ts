@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ResolvedConfig } from '../config.js';
-import { clearChunked, readChunked, readChunkedHeader, writeChunked, type CookieOptions } from './cookies.js';
+import { clearChunked, cookieHeaderBytes, readChunked, readChunkedHeader, writeChunked, type CookieOptions } from './cookies.js';
+import { ErrorCode, SessionError } from '../errors.js';
 import type { Sealer } from './seal.js';
 import type { SessionData } from './types.js';
 
@@ -27,6 +28,7 @@ function isSession(x: unknown): x is SessionData {
 export class SessionManager {
   readonly #latest = new Map<string, SessionData | null>();
   readonly #latestMax = 10_000;
+  #warnedChunks = false;
 
   constructor(private readonly cfg: ResolvedConfig, private readonly sealer: Sealer) {}
 
@@ -68,7 +70,8 @@ export class SessionManager {
   peek(cookieHeader: string): LoadedSession | null | undefined {
     if (this.cfg.session.store) return undefined;
     const sealed = readChunkedHeader(this.name, cookieHeader);
-    if (!sealed) return null;
+    // A session cookie with chunks we did not write: the slow path refuses it and clears it.
+    if (!sealed) return cookieHeader.includes(`${this.name}.`) ? undefined : null;
     const data = this.sealer.peek<SessionData>(sealed);
     return data ? this.#pick(data) : undefined;
   }
@@ -87,12 +90,45 @@ export class SessionManager {
     return this.#pick(await this.sealer.unseal<SessionData>(sealed, ttl));
   }
 
-  /** A new session (login): persists it and returns the Set-Cookie values to send. */
+  /**
+   * A new session (login): persists it and returns the Set-Cookie values to send. Cookie mode:
+   * a session over `session.maxCookieBytes` is not written (SessionError `session_too_large`,
+   * whose `clearCookies` end any session cookies the browser has).
+   */
   async save(data: SessionData, cookies: Map<string, string>, secure: boolean): Promise<string[]> {
-    await this.persist(data);
     const ttl = Math.max(60, this.remaining(data));
-    const value = this.cfg.session.store ? { sid: data.sid } : data;
-    return writeChunked(this.name, await this.sealer.seal(value, ttl), cookies, { ...this.cookieOptions(secure), maxAge: ttl });
+    if (this.cfg.session.store) {
+      await this.persist(data);
+      return writeChunked(this.name, await this.sealer.seal({ sid: data.sid }, ttl), cookies, { ...this.cookieOptions(secure), maxAge: ttl });
+    }
+    const out = await this.#sessionCookies(data, cookies, secure, ttl);
+    if (!out) {
+      const err = new SessionError(ErrorCode.SESSION_TOO_LARGE, `The EHR's tokens do not fit in the session cookies (over session.maxCookieBytes = ${this.cfg.session.maxCookieBytes} bytes). Configure session.store (e.g. RedisStore or MemoryStore) to keep sessions on the server.`, { status: 500 });
+      throw Object.assign(err, { clearCookies: clearChunked(this.name, cookies, this.cookieOptions(secure)) });
+    }
+    this.#remember(data);
+    return out;
+  }
+
+  /**
+   * Cookie-mode Set-Cookie values for `data`, or undefined when they would add more than
+   * `session.maxCookieBytes` to every request (RFC 6265 6.1 leaves limits to browsers; nginx's
+   * default header buffer is 8 KB, Node's 16 KB: past them every request fails with 431).
+   */
+  async #sessionCookies(data: SessionData, cookies: Map<string, string>, secure: boolean, ttl: number): Promise<string[] | undefined> {
+    // Sessions hold nothing a client chooses, so compressing them before sealing is safe.
+    const out = writeChunked(this.name, await this.sealer.seal(data, ttl, { compress: true }), cookies, { ...this.cookieOptions(secure), maxAge: ttl });
+    const bytes = cookieHeaderBytes(out);
+    if (bytes > this.cfg.session.maxCookieBytes) {
+      this.cfg.logger.error('smart-launch: session too large for cookies; configure session.store', { bytes, maxCookieBytes: this.cfg.session.maxCookieBytes });
+      return undefined;
+    }
+    const chunks = out.length - out.filter((c) => /; Max-Age=0(;|$)/.test(c)).length;
+    if (chunks > 1 && !this.#warnedChunks) {
+      this.#warnedChunks = true;
+      this.cfg.logger.warn(`smart-launch: a session needs ${chunks} cookies (${bytes} bytes sent with every request). Configure session.store (RedisStore, MemoryStore) to keep sessions on the server and send one small cookie.`, { chunks, bytes });
+    }
+    return out;
   }
 
   /** Stores a (refreshed) session where it lives: the store, and this process's memory. */
@@ -102,11 +138,18 @@ export class SessionManager {
     this.#remember(data);
   }
 
-  /** Cookies for data already persisted (refreshed, or a stale cookie caught up). Store mode: none. */
+  /**
+   * Cookies for data already persisted (refreshed, or a stale cookie caught up). Store mode: none.
+   * A refreshed session that no longer fits the cookie budget ends here (its cookies are
+   * cleared): writing it would make every later request fail, logout included.
+   */
   async cookieFor(data: SessionData, cookies: Map<string, string>, secure: boolean): Promise<string[]> {
     if (this.cfg.session.store) return [];
     const ttl = Math.max(60, this.remaining(data));
-    return writeChunked(this.name, await this.sealer.seal(data, ttl), cookies, { ...this.cookieOptions(secure), maxAge: ttl });
+    const out = await this.#sessionCookies(data, cookies, secure, ttl);
+    if (out) return out;
+    this.#set(data.sid, null);
+    return clearChunked(this.name, cookies, this.cookieOptions(secure));
   }
 
   async destroy(data: SessionData | undefined, cookies: Map<string, string>, secure: boolean): Promise<string[]> {
