@@ -57,6 +57,16 @@ describe('examples/next in Chromium', () => {
     expect(await page.textContent('#patient-name')).toBe(name);
   });
 
+  it('runs with cacheComponents (as create-next-app@16 sets it) and signed-in renders log no prerendering errors', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const built = JSON.parse(await readFile(new URL('../examples/next/.next/required-server-files.json', import.meta.url), 'utf8')) as { config: { cacheComponents?: boolean } };
+    expect(built.config.cacheComponents).toBe(true);
+    await page.reload();
+    expect((await page.textContent('#patient-name'))?.trim()).toMatch(/\S/);
+    // getSmart() marks the request dynamic (connection()) before the session code reads the clock.
+    expect(app.output()).not.toMatch(/Date\.now\(\)|unstable value|uncached or runtime data|during prerendering/i);
+  });
+
   it('a Server Action reads the session with getSmart()', async () => {
     const { patient } = await apiContext();
     await page.click('#check-session');

@@ -6,6 +6,9 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 /** @type {import('next').NextConfig} */
 export default {
   poweredByHeader: false,
+  // What create-next-app@16 enables: pages render statically unless marked dynamic; getSmart()
+  // marks the request dynamic itself (connection()), the page renders the session inside <Suspense>.
+  cacheComponents: true,
   turbopack: { root },
   outputFileTracingRoot: root,
 };

@@ -1,3 +1,4 @@
+import { Suspense } from 'react';
 import type { Bundle, Observation, Patient } from '@medplum/fhirtypes';
 import { getSmart } from '../smart';
 import { SessionCheck } from './session-check';
@@ -14,8 +15,20 @@ function quantity(o: Observation): string {
   return o.valueString ?? '';
 }
 
-/** The patient summary (banner + latest vitals), per the shared contract; a Server Component. */
-export default async function Page() {
+/**
+ * The patient summary (banner + latest vitals), per the shared contract; a Server Component.
+ * Under `cacheComponents` (next.config.mjs) what reads the session renders inside <Suspense>:
+ * the shell is prerendered, the request-time part streams in.
+ */
+export default function Page() {
+  return (
+    <Suspense fallback={<p className="muted">Loading…</p>}>
+      <Summary />
+    </Suspense>
+  );
+}
+
+async function Summary() {
   const smart = await getSmart();
   if (!smart?.patient) {
     return (

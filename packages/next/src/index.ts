@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { cookies, headers } from 'next/headers.js';
-import type { NextRequest } from 'next/server.js';
+import { connection, type NextRequest } from 'next/server.js';
 import { createSmart, type SessionResult, type Smart, type SmartConfig, type SmartContext } from '@smart-launch/core';
 import { parseSetCookie } from './cookies.js';
 import { createProxy, type SmartProxyOptions } from './proxy.js';
@@ -10,6 +10,11 @@ import { requestOrigin, unauthorized } from './responses.js';
 export type SmartNextInput = SmartConfig | Smart | (() => SmartConfig | Smart);
 
 export type SmartRouteHandler = (request: Request) => Promise<Response>;
+
+export interface SmartReadyOptions {
+  /** On a bad config, print the error and exit the process (code 1) instead of rejecting. */
+  exitOnError?: boolean;
+}
 
 export interface SmartNext {
   /** `export const { GET, POST } = handlers` in the launch, callback and logout route files. */
@@ -23,8 +28,13 @@ export interface SmartNext {
   withSmart<C>(handler: (request: NextRequest, smart: SmartContext, ctx: C) => Response | Promise<Response>): (request: NextRequest, ctx: C) => Promise<Response>;
   /** The `proxy` export of `proxy.ts`: refreshes ahead of rendering and guards paths. */
   proxy(options?: SmartProxyOptions): (request: NextRequest) => Promise<Response>;
-  /** Creates and validates the instance, imports keys: call it from `instrumentation.ts` `register()`. */
-  ready(): Promise<void>;
+  /**
+   * Creates and validates the instance, imports keys: call it from `instrumentation.ts` `register()`.
+   * Rejects on a bad config. Next.js only logs an error thrown by `register()` and keeps serving
+   * (500 to every request), so pass `{ exitOnError: true }` there: the error (naming the config key,
+   * never a secret) goes to stderr and the process exits with code 1, which stops `next start`.
+   */
+  ready(options?: SmartReadyOptions): Promise<void>;
   /** The core instance (created on first use). */
   readonly smart: Smart;
 }
@@ -83,6 +93,10 @@ export function smartNext(input: SmartNextInput): SmartNext {
   };
 
   async function load(): Promise<SessionResult> {
+    // The session depends on the current time (expiry, refresh ahead of it): under `cacheComponents`
+    // Next.js allows Date.now() only after the request is marked dynamic, so mark it first. (Outside
+    // rendering — Route Handlers, Server Actions — connection() resolves at once.)
+    await connection();
     const [h, jar] = await Promise.all([headers(), cookies()]);
     const save = (values: string[]) => {
       for (const c of values.map(parseSetCookie)) {
@@ -108,7 +122,15 @@ export function smartNext(input: SmartNextInput): SmartNext {
       return result.context ? handler(request, result.context, ctx) : unauthorized(result.error);
     },
     proxy: (options) => createProxy(get, options),
-    ready: async () => get().ready(),
+    ready: async (options = {}) => {
+      try {
+        await get().ready();
+      } catch (e) {
+        if (!options.exitOnError) throw e;
+        console.error(`smart-launch: invalid configuration, stopping: ${(e as Error)?.message ?? String(e)}`);
+        process.exit(1);
+      }
+    },
     get smart() {
       return get();
     },
@@ -118,5 +140,6 @@ export function smartNext(input: SmartNextInput): SmartNext {
 export { unauthorized } from './responses.js';
 export { applySetCookie, parseSetCookie } from './cookies.js';
 export type { SmartProxyOptions } from './proxy.js';
+
 export type { SmartConfig, SmartContext } from '@smart-launch/core';
 export { protectApi, jwksRoute, type ProtectRouteOptions } from './protect.js';

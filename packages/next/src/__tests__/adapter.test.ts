@@ -1,7 +1,8 @@
 /**
  * getSmart() and the proxy against the real sandbox and the real core. Only Next.js's request scope
  * (`next/headers`) is simulated: a Route Handler / Server Action jar accepts cookies().set(), a
- * Server Component jar throws like Next.js does. The example app's tests cover the real runtime.
+ * Server Component jar throws like Next.js does; `connection()` (next/server) records its call.
+ * The example app's tests cover the real runtime (with cacheComponents).
  */
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -11,8 +12,12 @@ import { smartNext, type SmartNext } from '../index.js';
 import { TestBrowser } from '../../../../test/helpers/browser.js';
 
 type Jar = { set: (name: string, value: string, options: Record<string, unknown>) => void };
-const scope = vi.hoisted(() => ({ headers: new Headers(), jar: undefined as unknown as Jar }));
-vi.mock('next/headers.js', () => ({ headers: async () => scope.headers, cookies: async () => scope.jar }));
+const scope = vi.hoisted(() => ({ headers: new Headers(), jar: undefined as unknown as Jar, calls: [] as string[] }));
+vi.mock('next/headers.js', () => ({
+  headers: async () => (scope.calls.push('headers'), scope.headers),
+  cookies: async () => (scope.calls.push('cookies'), scope.jar),
+}));
+vi.mock('next/server.js', async (original) => ({ ...(await original<typeof import('next/server.js')>()), connection: async () => void scope.calls.push('connection') }));
 
 const SECRET = 'adapter-test-session-secret-0123456789abcdef';
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -101,7 +106,10 @@ describe('getSmart()', () => {
     request('');
     expect(await app.getSmart()).toBeNull();
     request('smart_session=forged');
+    scope.calls.length = 0;
     expect(await app.getSmart()).toBeNull();
+    // cacheComponents: the request is marked dynamic before the session (and its clock) is read.
+    expect(scope.calls[0]).toBe('connection');
   });
 
   it('in a Route Handler or Server Action: refreshes an expiring token and saves it with cookies().set()', async () => {
