@@ -14,10 +14,19 @@ if (process.env.SANDBOX_APPS) {
     process.exit(1);
   }
 }
-const sandbox = await startSandbox({ port, host: '127.0.0.1', ...(apps ? { apps } : {}) });
+// SANDBOX_PROFILE (strict, launcher, epic, cerner, v1, medplum) is read by startSandbox.
+let sandbox;
+try {
+  sandbox = await startSandbox({ port, host: '127.0.0.1', ...(apps ? { apps } : {}) });
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(1);
+}
 console.log(sandbox.fhirBaseUrl);
-console.log(`EHR: ${sandbox.origin}/ehr/launch`);
-console.log(`Discovery: ${sandbox.fhirBaseUrl}/.well-known/smart-configuration`);
+console.log(`Profile: ${sandbox.profile}`);
+console.log(`EHR: ${sandbox.origin}/ehr/launch (EHR launch iss: ${sandbox.ehrIssuer})`);
+if (sandbox.profile === 'cerner') console.log(`Tenants: ${sandbox.fhirBaseUrlPattern} (${sandbox.tenants.map((t) => t.id).join(', ')})`);
+if (sandbox.profile !== 'v1') console.log(`Discovery: ${sandbox.fhirBaseUrl}/.well-known/smart-configuration`);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
