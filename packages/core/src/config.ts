@@ -50,6 +50,8 @@ export interface SmartRoutes {
   launch: string;
   callback: string;
   logout: string;
+  /** The app's public JWKS (for `jwks_uri` registrations); not served unless set. */
+  jwks?: string;
 }
 
 export interface SmartLogger {
@@ -65,6 +67,12 @@ export interface SmartConfig {
   defaultIss?: string;
   /** Public origin of the app (e.g. https://app.example.com); default: taken from each request. */
   baseUrl?: string;
+  /**
+   * Without `baseUrl`, take the app's scheme and host from `Forwarded` (RFC 7239) or
+   * `X-Forwarded-Proto` / `X-Forwarded-Host`. Only behind a proxy that sets (overwrites) them:
+   * clients can send them too. Default false: the connection's scheme and the `Host` header.
+   */
+  trustProxy?: boolean;
   /** Default scopes. */
   scope?: string;
   session: SmartSessionConfig;
@@ -111,6 +119,7 @@ export interface ResolvedConfig {
   issuers: Map<string, ResolvedIssuer>;
   defaultIss: string;
   baseUrl?: string;
+  trustProxy: boolean;
   session: Required<Omit<SmartSessionConfig, 'store' | 'secure' | 'secret'>> & {
     secrets: string[];
     store?: SessionStore;
@@ -217,11 +226,14 @@ export function resolveConfig(config: SmartConfig): ResolvedConfig {
   if (!issuers.has(defaultIss)) fail('defaultIss', `must be one of the configured issuers (got "${config.defaultIss}")`);
   const baseUrl = config.baseUrl === undefined ? undefined : new URL(checkUrl('baseUrl', config.baseUrl, true)).origin;
 
+  if (config.trustProxy !== undefined && typeof config.trustProxy !== 'boolean') fail('trustProxy', 'must be true or false');
   const routes: SmartRoutes = {
     launch: checkPath('routes.launch', config.routes?.launch ?? '/launch'),
     callback: checkPath('routes.callback', config.routes?.callback ?? '/callback'),
     logout: checkPath('routes.logout', config.routes?.logout ?? '/logout'),
+    ...(config.routes?.jwks !== undefined ? { jwks: checkPath('routes.jwks', config.routes.jwks) } : {}),
   };
+  if (routes.jwks !== undefined && ![...issuers.values()].some((i) => i.privateKeys.length)) fail('routes.jwks', 'needs an issuer with a `privateKey` (there is no key to publish)');
   const num = (key: string, v: number | undefined, def: number, min: number) => {
     if (v === undefined) return def;
     if (typeof v !== 'number' || !Number.isFinite(v) || v < min) fail(key, `must be a number >= ${min}`);
@@ -234,6 +246,7 @@ export function resolveConfig(config: SmartConfig): ResolvedConfig {
     issuers,
     defaultIss,
     ...(baseUrl ? { baseUrl } : {}),
+    trustProxy: config.trustProxy === true,
     session: {
       secrets,
       ...(s.store ? { store: s.store } : {}),

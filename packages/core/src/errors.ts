@@ -31,10 +31,12 @@ export const ErrorCode = {
   REFRESH_FAILED: 'refresh_failed',
   SESSION_EXPIRED: 'session_expired',
   // session
-  SESSION_INVALID: 'session_invalid',
+  SESSION_STORE_UNAVAILABLE: 'session_store_unavailable',
   SESSION_TOO_LARGE: 'session_too_large',
   NOT_AUTHENTICATED: 'not_authenticated',
   INSUFFICIENT_SCOPE: 'insufficient_scope',
+  // resource server: a malformed bearer request (RFC 6750 section 3.1 invalid_request)
+  INVALID_REQUEST: 'invalid_request',
   // FHIR client
   FHIR_REQUEST_FAILED: 'fhir_request_failed',
   FHIR_FOREIGN_URL: 'fhir_foreign_url',
@@ -52,6 +54,8 @@ export interface SmartErrorOptions {
   status?: number;
   /** OAuth error fields from the server (RFC 6749 5.2 / 4.1.2.1), safe to show once escaped. */
   oauth?: { error: string; error_description?: string; error_uri?: string };
+  /** Set-Cookie values that clear what this error made useless (e.g. a transaction cookie). */
+  clearCookies?: readonly string[];
 }
 
 export class SmartError extends Error {
@@ -59,11 +63,14 @@ export class SmartError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly oauth?: SmartErrorOptions['oauth'];
+  /** Set-Cookie values the answer to this error carries (`handle()` sends them). */
+  clearCookies: readonly string[];
 
   constructor(code: ErrorCode, message: string, options: SmartErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.status = options.status ?? 500;
+    this.clearCookies = options.clearCookies ?? [];
     if (options.oauth) this.oauth = options.oauth;
   }
 
@@ -105,4 +112,11 @@ export class FhirError extends SmartError {
 
 export function isSmartError(e: unknown): e is SmartError {
   return e instanceof SmartError;
+}
+
+/** `error` as a SmartError (an unexpected one becomes `authorization_error`) carrying `cookies` to clear. */
+export function withClearCookies(error: unknown, cookies: readonly string[]): SmartError {
+  const err = isSmartError(error) ? error : new SmartError(ErrorCode.AUTHORIZATION_ERROR, 'Sign-in failed', { cause: error });
+  err.clearCookies = cookies;
+  return err;
 }

@@ -9,7 +9,7 @@ import express4 from 'express4';
 import { demoKeys, startSandbox, type Sandbox } from '@smart-launch/sandbox';
 import { createBackendClient, importSigningKey, signClientAssertion } from '@smart-launch/core/backend';
 import { type TokenContext } from '@smart-launch/core/resource-server';
-import { jwks, protectApi, requireTokenScopes } from '../src/index.js';
+import { jwks, requireToken, requireTokenScopes } from '../src/index.js';
 
 let sandbox: Sandbox;
 let token: string;
@@ -38,7 +38,7 @@ describe.each([
   beforeAll(async () => {
     const app = express();
     app.get('/.well-known/jwks.json', jwks([appKey], { maxAge: 120 }));
-    app.use('/api', protectApi({ iss: sandbox.fhirBaseUrl, introspection: { clientId: 'demo-backend', privateKey: demoKeys.rs384 }, scopes: 'system/Patient.rs' }));
+    app.use('/api', requireToken({ iss: sandbox.fhirBaseUrl, introspection: { clientId: 'demo-backend', privateKey: demoKeys.rs384 }, scopes: 'system/Patient.rs' }));
     app.get('/api/patients', (req, res) => {
       expectTypeOf(req.smartToken).toEqualTypeOf<TokenContext | undefined>();
       res.json({ client: req.smartToken!.clientId, scope: req.smartToken!.scope });

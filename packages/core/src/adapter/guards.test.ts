@@ -13,7 +13,7 @@ describe('guard answers (shared by every adapter)', () => {
 
   it('401 with a Bearer challenge; 5xx session errors keep their status', () => {
     expect(notAuthenticated()).toEqual({ status: 401, headers: { 'www-authenticate': 'Bearer', 'cache-control': 'no-store' }, body: { error: 'not_authenticated', message: 'No SMART session: launch the app first' } });
-    expect(notAuthenticated(new SessionError(ErrorCode.SESSION_INVALID, 'down', { status: 503 })).status).toBe(503);
+    expect(notAuthenticated(new SessionError(ErrorCode.SESSION_STORE_UNAVAILABLE, 'down', { status: 503 })).status).toBe(503);
     expect(notAuthenticated(new SessionError(ErrorCode.SESSION_EXPIRED, 'gone', { status: 401 })).body.error).toBe('session_expired');
   });
 

@@ -1,4 +1,5 @@
 import { ErrorCode, type SmartError } from '../errors.js';
+import type { SmartContext } from '../fhir/context.js';
 
 /**
  * The answers every adapter's guard gives, defined once so Express, Next.js and NestJS can't drift:
@@ -8,6 +9,53 @@ export interface GuardAnswer {
   status: number;
   headers: Record<string, string>;
   body: { error: string; message: string; missing?: string[] };
+}
+
+export interface SessionGuardInput {
+  /** The request's session (`req.smart`), and why there is none (`req.smartError`). */
+  context: SmartContext | null | undefined;
+  error?: SmartError | undefined;
+  /** Scopes the route requires (SMART v1/v2 union semantics); none: any session passes. */
+  scopes?: readonly string[] | undefined;
+  /** `prefersJson(...)` of the request: JSON answers instead of a redirect. */
+  json: boolean;
+  /** The launch route, and the path + query to come back to after the launch. */
+  launchPath: string;
+  returnTo: string;
+  /** Where browsers without a session go: 'launch' (default) or a path. */
+  onMissing?: string | undefined;
+}
+
+/**
+ * The session guard of every adapter (`requireSmart`/`requireScopes`, `SmartGuard`, the Next proxy
+ * and `withSmart`): undefined lets the request through, else the answer to give (302, 401, 403, 5xx).
+ */
+export function guardSession(input: SessionGuardInput): GuardAnswer | undefined {
+  if (!input.context) {
+    if (input.json) return notAuthenticated(input.error);
+    const target = input.onMissing && input.onMissing !== 'launch' ? input.onMissing : launchLocation(input.launchPath, input.returnTo);
+    return launchRedirect(target);
+  }
+  const missing = input.scopes?.length ? input.context.scopes.missing(input.scopes) : [];
+  return missing.length ? insufficientScope(missing) : undefined;
+}
+
+/** A browser without a session: 302 to the launch route (or `onMissing`). */
+export function launchRedirect(location: string): GuardAnswer {
+  return {
+    status: 302,
+    headers: { location, 'cache-control': 'no-store' },
+    body: { error: ErrorCode.NOT_AUTHENTICATED, message: 'Launch required' },
+  };
+}
+
+/** A guard answer as a Web Response (JSON body; none for a redirect), with `setCookie` appended. */
+export function answerResponse(answer: GuardAnswer, setCookie: readonly string[] = []): Response {
+  const headers = new Headers(answer.headers);
+  for (const c of setCookie) headers.append('set-cookie', c);
+  if (answer.status === 302) return new Response(null, { status: 302, headers });
+  headers.set('content-type', 'application/json');
+  return new Response(JSON.stringify(answer.body), { status: answer.status, headers });
 }
 
 /** JSON for API clients (non-HTML Accept, XHR, /api/ paths); browsers get a redirect. */

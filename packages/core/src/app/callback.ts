@@ -1,7 +1,7 @@
 import * as oidc from 'openid-client';
 import { contextFromTokenResponse, normalizeScope, resolveFhirUser } from '../fhir/context.js';
 import type { SmartCore } from './core.js';
-import { CallbackError, ErrorCode } from '../errors.js';
+import { CallbackError, ErrorCode, withClearCookies } from '../errors.js';
 import { toTokenError } from '../oauth/client.js';
 import { parseScopes } from '../fhir/scopes.js';
 import type { SessionData } from '../session/types.js';
@@ -19,6 +19,9 @@ export async function handleCallback(core: SmartCore, request: Request, url: URL
   const secure = core.secureCookies(url.href);
   const clearTx = clearChunked(name, parseCookies(cookieHeader), { ...core.sessions.cookieOptions(secure), path: core.cfg.routes.callback });
   const tx = await openTransaction(core.sealer, cookieHeader, name, state);
+  if (tx === 'expired') {
+    throw new CallbackError(ErrorCode.TRANSACTION_EXPIRED, 'This sign-in took longer than 10 minutes. Launch the app again.', { status: 400, clearCookies: clearTx });
+  }
   if (!tx) {
     throw new CallbackError(ErrorCode.STATE_MISMATCH, 'This sign-in response does not match a sign-in started in this browser (or it expired). Launch the app again.', { status: 400 });
   }
@@ -74,8 +77,7 @@ export async function handleCallback(core: SmartCore, request: Request, url: URL
     return new Response(null, { status: 302, headers });
   } catch (e) {
     // The transaction cookie is cleared on failure too.
-    (e as { clearCookies?: string[] }).clearCookies = clearTx;
-    throw e;
+    throw withClearCookies(e, clearTx);
   }
 }
 

@@ -1,6 +1,6 @@
 import * as oidc from 'openid-client';
 import { handleCallback } from './callback.js';
-import type { SmartConfig } from '../config.js';
+import type { SmartConfig, SmartRoutes } from '../config.js';
 import type { SmartContext } from '../fhir/context.js';
 import { parseCookies } from '../session/cookies.js';
 import { SmartCore } from './core.js';
@@ -12,6 +12,8 @@ import { parseScopes, type ScopeSet } from '../fhir/scopes.js';
 import { SessionContext } from '../session/context.js';
 import type { SessionData } from '../session/types.js';
 import { safeReturnPath } from '../url.js';
+import { appOrigin, webOriginSource, type OriginPolicy } from '../origin.js';
+import { jwksResponse, publicJwks } from '../oauth/jwks.js';
 
 /** What the adapters pass in for the per-request session lookup (the hot path). */
 export interface SessionRequest {
@@ -29,13 +31,16 @@ export interface SessionHooks {
 export interface SessionResult {
   context: SmartContext | null;
   /** Set-Cookie values the response must carry (empty when nothing changed). */
-  setCookie: string[];
+  setCookie: readonly string[];
   /** Why there is no context when a session existed (expired, refresh failed...). */
   error?: SmartError;
 }
 
 export interface Smart {
-  /** Handles the launch, callback and logout routes; undefined for any other path. */
+  /**
+   * Handles the launch, callback and logout routes (and `routes.jwks` when set); undefined for any
+   * other path. The app's origin comes from the origin policy (`baseUrl`, `trustProxy`).
+   */
   handle(request: Request): Promise<Response | undefined>;
   /** Loads (and if needed refreshes) the session of a request. Never throws. */
   session(req: SessionRequest, hooks?: SessionHooks): Promise<SessionResult>;
@@ -48,17 +53,25 @@ export interface Smart {
   errorResponse(error: unknown, request: Request): Response;
   /** Imports keys and checks what can be checked before the first request. */
   ready(): Promise<void>;
-  readonly routes: { launch: string; callback: string; logout: string };
+  readonly routes: Readonly<SmartRoutes>;
+  /** `baseUrl` and `trustProxy`, for adapters that compute the app's origin (`appOrigin`). */
+  readonly originPolicy: OriginPolicy;
+}
+
+/** Whether `pathname` is one of the routes `handle()` serves (launch, callback, logout, jwks). */
+export function isSmartRoute(routes: Readonly<SmartRoutes>, pathname: string): boolean {
+  return pathname === routes.launch || pathname === routes.callback || pathname === routes.logout || (routes.jwks !== undefined && pathname === routes.jwks);
 }
 
 const scopeCache = new WeakMap<SessionData, ScopeSet>();
-const NO_COOKIES: string[] = Object.freeze([]) as unknown as string[];
+const NO_COOKIES: readonly string[] = Object.freeze([]);
 const NO_SESSION: SessionResult = Object.freeze({ context: null, setCookie: NO_COOKIES });
 
 /** Creates the framework-agnostic SMART client. Validates `config` now (throws ConfigError). */
 export function createSmart(config: SmartConfig): Smart {
   const core = new SmartCore(config);
   const { routes } = core.cfg;
+  const originPolicy: OriginPolicy = { ...(core.cfg.baseUrl ? { baseUrl: core.cfg.baseUrl } : {}), trustProxy: core.cfg.trustProxy };
 
   function buildContext(data: SessionData, req: SessionRequest, hooks: SessionHooks | undefined): SmartContext {
     let scopes = scopeCache.get(data);
@@ -112,7 +125,7 @@ export function createSmart(config: SmartConfig): Smart {
       loaded = await core.sessions.load(cookies);
     } catch (e) {
       core.log('error', 'smart-launch: session store failed', { code: (e as Error)?.name });
-      return { context: null, setCookie: [], error: new SessionError(ErrorCode.SESSION_INVALID, 'The session store is unavailable', { status: 503, cause: e }) };
+      return { context: null, setCookie: [], error: new SessionError(ErrorCode.SESSION_STORE_UNAVAILABLE, 'The session store is unavailable', { status: 503, cause: e }) };
     }
     // A forged, corrupt or expired cookie: not signed in, and the cookie goes away.
     if (!loaded) return { context: null, setCookie: await core.sessions.destroy(undefined, cookies, secure) };
@@ -176,7 +189,7 @@ export function createSmart(config: SmartConfig): Smart {
     if (!isSmartError(error)) core.log('error', 'smart-launch: unexpected error', { name: (error as Error)?.name });
     else core.log('warn', `smart-launch: ${err.code}`, { status: err.status });
     const headers = new Headers();
-    for (const c of (error as { clearCookies?: string[] })?.clearCookies ?? []) headers.append('set-cookie', c);
+    for (const c of err.clearCookies) headers.append('set-cookie', c);
     if (wantsJson(request)) {
       headers.set('content-type', 'application/json');
       headers.set('cache-control', 'no-store');
@@ -187,13 +200,16 @@ export function createSmart(config: SmartConfig): Smart {
   }
 
   async function handle(request: Request): Promise<Response | undefined> {
-    const url = new URL(request.url);
+    const raw = new URL(request.url);
+    if (!isSmartRoute(routes, raw.pathname)) return undefined;
+    // The app's public origin (redirect URI, logout Origin check, Secure cookies): one policy.
+    const url = new URL(raw.pathname + raw.search, appOrigin(originPolicy, webOriginSource(request)));
     const path = url.pathname;
-    if (path !== routes.launch && path !== routes.callback && path !== routes.logout) return undefined;
     const method = request.method.toUpperCase();
     try {
       if (path === routes.logout && (method === 'GET' || method === 'POST')) return await logout(request, url);
       if (method !== 'GET' && method !== 'HEAD') return new Response('Method Not Allowed', { status: 405, headers: { allow: 'GET' } });
+      if (path === routes.jwks) return await jwks();
       if (path === routes.launch) return await handleLaunch(core, url);
       return await handleCallback(core, request, url);
     } catch (e) {
@@ -201,11 +217,24 @@ export function createSmart(config: SmartConfig): Smart {
     }
   }
 
-  async function ready(): Promise<void> {
-    for (const issuer of core.cfg.issuers.values()) await core.keysFor(issuer);
+  // The public halves of the configured private_key_jwt keys (RFC 7517 section 5).
+  async function jwks(): Promise<Response> {
+    const keys = [];
+    for (const issuer of core.cfg.issuers.values()) keys.push(...(await core.keysFor(issuer)));
+    return jwksResponse(await publicJwks(keys));
   }
 
-  return { handle, session, peekSession, errorResponse, ready, routes };
+  /** Imports the keys; a failure is logged through the configured logger, then thrown. */
+  async function ready(): Promise<void> {
+    try {
+      for (const issuer of core.cfg.issuers.values()) await core.keysFor(issuer);
+    } catch (e) {
+      core.log('error', `smart-launch: startup failed: ${isSmartError(e) ? e.message : 'could not load the configuration'}`, { code: isSmartError(e) ? e.code : 'error' });
+      throw e;
+    }
+  }
+
+  return { handle, session, peekSession, errorResponse, ready, routes, originPolicy };
 }
 
 function wantsJson(request: Request): boolean {

@@ -19,6 +19,8 @@ export interface Transaction {
 }
 
 export const TRANSACTION_TTL_SECONDS = 600;
+/** The sealed transaction outlives its validity by this much, so a late callback says "expired". */
+const EXPIRED_GRACE_SECONDS = 600;
 
 /** One cookie per state, so parallel tabs/launches don't overwrite each other. */
 export function transactionCookieName(sessionCookie: string, state: string): string {
@@ -27,20 +29,22 @@ export function transactionCookieName(sessionCookie: string, state: string): str
 
 /** Chunked like the session: a long client_id (athena: 968 chars) plus a JWT launch passes 4 KB. */
 export async function sealTransaction(sealer: Sealer, tx: Transaction, name: string, o: CookieOptions): Promise<string[]> {
-  return writeChunked(name, await sealer.seal(tx, TRANSACTION_TTL_SECONDS), new Map(), { ...o, maxAge: TRANSACTION_TTL_SECONDS });
+  const ttl = TRANSACTION_TTL_SECONDS + EXPIRED_GRACE_SECONDS;
+  return writeChunked(name, await sealer.seal(tx, ttl), new Map(), { ...o, maxAge: ttl });
 }
 
-export async function openTransaction(sealer: Sealer, cookieHeader: string | null, name: string, state: string): Promise<Transaction | undefined> {
+/** The pending transaction of `state`; 'expired' when it is older than 10 minutes. */
+export async function openTransaction(sealer: Sealer, cookieHeader: string | null, name: string, state: string): Promise<Transaction | 'expired' | undefined> {
   const sealed = cookieHeader ? readChunkedHeader(name, cookieHeader) : undefined;
   if (!sealed) return undefined;
-  const tx = await sealer.unseal<Transaction>(sealed, TRANSACTION_TTL_SECONDS);
+  const tx = await sealer.unseal<Transaction>(sealed, TRANSACTION_TTL_SECONDS + EXPIRED_GRACE_SECONDS);
   sealer.forget(sealed);
   if (!tx || typeof tx.state !== 'string') return undefined;
   // SMART app-launch step 4: the state on the redirect must be the one we sent.
   const a = Buffer.from(tx.state);
   const b = Buffer.from(state);
   if (a.length !== b.length || !timingSafeEqual(a, b)) return undefined;
-  if (Date.now() - tx.createdAt > TRANSACTION_TTL_SECONDS * 1000) return undefined;
+  if (typeof tx.createdAt !== 'number' || Date.now() - tx.createdAt > TRANSACTION_TTL_SECONDS * 1000) return 'expired';
   return tx;
 }
 

@@ -100,7 +100,7 @@ function unauthorized(realm: string, sent: boolean, description = 'The access to
 }
 
 function invalidRequest(realm: string, description: string): BearerError {
-  return new BearerError(ErrorCode.NOT_AUTHENTICATED, description, {
+  return new BearerError(ErrorCode.INVALID_REQUEST, description, {
     status: 400,
     challenge: wwwAuthenticate({ realm, error: 'invalid_request', errorDescription: description }),
     oauth: { error: 'invalid_request', error_description: description },
