@@ -24,6 +24,9 @@ export async function createGrant(provider: Provider, state: SandboxState, input
   const scopes = grantableUserScopes(parseScopeString(input.requestedScope)).filter((s) => !refused.has(s));
   const grant = new provider.Grant({ accountId: input.accountId, clientId: input.clientId });
   if (scopes.length) grant.addOIDCScope(scopes.join(' '));
+  // Unticked scopes are rejected, not just left out: otherwise the consent prompt ("requested
+  // scopes not granted") comes back after every approval (RFC 6749 3.3: the server may grant less).
+  if (refused.size) grant.rejectOIDCScope([...refused].join(' '));
   const grantId = await grant.save();
   state.launches.bindGrant(
     grantId,
