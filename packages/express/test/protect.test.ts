@@ -88,6 +88,7 @@ describe.each([
     const res = await fetch(`${base}/api/patients?access_token=${encodeURIComponent(token)}`);
     expect(res.status).toBe(400);
     expect(res.headers.get('www-authenticate')).toContain('invalid_request');
+    expect(await res.json()).toMatchObject({ error: 'invalid_request' });
   });
 
   it('serves the app JWKS: public members only, Cache-Control', async () => {

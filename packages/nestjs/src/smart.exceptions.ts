@@ -1,35 +1,17 @@
-import { HttpException, HttpStatus } from '@nestjs/common';
-import { insufficientScope, notAuthenticated, type GuardAnswer } from '@smart-launch/core/adapter';
-import { type SmartError } from '@smart-launch/core';
+import { HttpException } from '@nestjs/common';
+import type { GuardAnswer } from '@smart-launch/core/adapter';
 
-/** Headers the answer must carry; SmartGuard sets them on the response before throwing. */
-export abstract class SmartHttpException extends HttpException {
-  abstract readonly headers: Readonly<Record<string, string>>;
-}
-
-/** No SMART session on an API request: 401 JSON (or the session error's 5xx, e.g. store down). */
-export class SmartUnauthorizedException extends SmartHttpException {
+/**
+ * A guard answer (core's, the same in every adapter: 302 to the launch, 401 JSON, 403 with the
+ * missing scopes, 5xx on a store outage) as a Nest exception; the guard has already set its headers.
+ */
+export class SmartHttpException extends HttpException {
   readonly headers: Readonly<Record<string, string>>;
-  constructor(cause?: SmartError, answer: GuardAnswer = notAuthenticated(cause)) {
+  /** The scopes a 403 found missing. */
+  readonly missing: readonly string[];
+  constructor(answer: GuardAnswer) {
     super(answer.body, answer.status);
     this.headers = answer.headers;
-  }
-}
-
-/** No SMART session on a browser request: 302 to the launch route, which comes back here. */
-export class SmartLaunchRedirectException extends SmartHttpException {
-  readonly headers: Readonly<Record<string, string>>;
-  constructor(readonly location: string) {
-    super({ statusCode: HttpStatus.FOUND, message: 'Launch required' }, HttpStatus.FOUND);
-    this.headers = { location, 'cache-control': 'no-store' };
-  }
-}
-
-/** The granted scopes do not cover the route's @RequireScopes(): 403 with the missing ones. */
-export class SmartInsufficientScopeException extends SmartHttpException {
-  readonly headers: Readonly<Record<string, string>>;
-  constructor(readonly missing: string[], answer: GuardAnswer = insufficientScope(missing)) {
-    super(answer.body, answer.status);
-    this.headers = answer.headers;
+    this.missing = answer.body.missing ?? [];
   }
 }

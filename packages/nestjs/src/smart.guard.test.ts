@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Public } from './decorators/public.decorator.js';
 import { RequireScopes } from './decorators/require-scopes.decorator.js';
 import { SMART } from './smart.constants.js';
-import { SmartInsufficientScopeException, SmartLaunchRedirectException, SmartUnauthorizedException } from './smart.exceptions.js';
+import { SmartHttpException } from './smart.exceptions.js';
 import { SmartGuard } from './smart.guard.js';
 
 @Controller()
@@ -71,8 +71,8 @@ describe('SmartGuard', () => {
 
     it('API request without a session: 401 JSON with WWW-Authenticate', () => {
       const { error, headers } = call(guard, Routes, 'plain', { url: '/api/x', headers: { accept: 'application/json' }, smart: null }, platform);
-      expect(error).toBeInstanceOf(SmartUnauthorizedException);
-      const e = error as SmartUnauthorizedException;
+      expect(error).toBeInstanceOf(SmartHttpException);
+      const e = error as SmartHttpException;
       expect(e.getStatus()).toBe(401);
       expect(e.getResponse()).toEqual({ error: 'not_authenticated', message: expect.any(String) });
       expect(headers['www-authenticate']).toBe('Bearer');
@@ -80,21 +80,21 @@ describe('SmartGuard', () => {
 
     it('browser request without a session: 302 to the configured launch route, coming back here', () => {
       const { error, headers } = call(guard, Routes, 'plain', { url: '/chart?tab=1', headers: { accept: 'text/html,*/*' } }, platform);
-      expect(error).toBeInstanceOf(SmartLaunchRedirectException);
-      expect((error as SmartLaunchRedirectException).getStatus()).toBe(302);
+      expect(error).toBeInstanceOf(SmartHttpException);
+      expect((error as SmartHttpException).getStatus()).toBe(302);
       expect(headers.location).toBe('/smart/launch?returnTo=%2Fchart%3Ftab%3D1');
     });
 
     it('/api/ paths and XHR get JSON even when they accept HTML', () => {
-      expect(call(guard, Routes, 'plain', { url: '/api/x', headers: { accept: 'text/html' } }, platform).error).toBeInstanceOf(SmartUnauthorizedException);
-      expect(call(guard, Routes, 'plain', { url: '/x', headers: { accept: 'text/html', 'x-requested-with': 'XMLHttpRequest' } }, platform).error).toBeInstanceOf(SmartUnauthorizedException);
+      expect(call(guard, Routes, 'plain', { url: '/api/x', headers: { accept: 'text/html' } }, platform).error).toBeInstanceOf(SmartHttpException);
+      expect(call(guard, Routes, 'plain', { url: '/x', headers: { accept: 'text/html', 'x-requested-with': 'XMLHttpRequest' } }, platform).error).toBeInstanceOf(SmartHttpException);
     });
 
     it('an expired session answers with its error code; a store outage keeps its 5xx', () => {
       const expired = call(guard, Routes, 'plain', { headers: { accept: 'application/json' }, smartError: new SessionError(ErrorCode.SESSION_EXPIRED, 'The session has expired', { status: 401 }) }, platform);
-      expect((expired.error as SmartUnauthorizedException).getResponse()).toMatchObject({ error: 'session_expired' });
-      const down = call(guard, Routes, 'plain', { headers: { accept: 'application/json' }, smartError: new SessionError(ErrorCode.SESSION_INVALID, 'The session store is unavailable', { status: 503 }) }, platform);
-      expect((down.error as SmartUnauthorizedException).getStatus()).toBe(503);
+      expect((expired.error as SmartHttpException).getResponse()).toMatchObject({ error: 'session_expired' });
+      const down = call(guard, Routes, 'plain', { headers: { accept: 'application/json' }, smartError: new SessionError(ErrorCode.SESSION_STORE_UNAVAILABLE, 'The session store is unavailable', { status: 503 }) }, platform);
+      expect((down.error as SmartHttpException).getStatus()).toBe(503);
     });
 
     it('@Public() on a route or a controller skips the check', () => {
@@ -109,8 +109,8 @@ describe('SmartGuard', () => {
 
     it('@RequireScopes(): 403 listing only the missing scopes', () => {
       const { error, headers } = call(guard, Routes, 'write', { smart: session('patient/*.rs') }, platform);
-      expect(error).toBeInstanceOf(SmartInsufficientScopeException);
-      const e = error as SmartInsufficientScopeException;
+      expect(error).toBeInstanceOf(SmartHttpException);
+      const e = error as SmartHttpException;
       expect(e.getStatus()).toBe(403);
       expect(e.getResponse()).toEqual({ error: 'insufficient_scope', message: expect.any(String), missing: ['patient/Observation.cu'] });
       expect(headers['www-authenticate']).toBe('Bearer error="insufficient_scope", scope="patient/Observation.cu"');
@@ -119,9 +119,9 @@ describe('SmartGuard', () => {
     it('@RequireScopes() on the controller and on the route add up', () => {
       expect(call(guard, ScopedRoutes, 'more', { smart: session('patient/Condition.rs') }, platform).result).toBe(true);
       const { error } = call(guard, ScopedRoutes, 'both', { smart: session('patient/Condition.rs') }, platform);
-      expect((error as SmartInsufficientScopeException).missing).toEqual(['patient/Observation.rs']);
+      expect((error as SmartHttpException).missing).toEqual(['patient/Observation.rs']);
       const both = call(guard, ScopedRoutes, 'both', { smart: session('patient/Observation.rs') }, platform);
-      expect((both.error as SmartInsufficientScopeException).missing).toEqual(['patient/Condition.rs']);
+      expect((both.error as SmartHttpException).missing).toEqual(['patient/Condition.rs']);
     });
   });
 

@@ -1,32 +1,26 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
-import type { Smart } from '@smart-launch/core';
+import type { Smart, SmartContext, SmartError } from '@smart-launch/core';
+import { nodeMiddleware } from '@smart-launch/core/adapter';
 import { SMART } from './smart.constants.js';
-import { appendCookies, pathname, requestUrl, send, toWebRequest, type RawRequest } from './http.js';
+
+declare module 'node:http' {
+  interface IncomingMessage {
+    /** The SMART session of this request, or null when there is none. Set by SmartModule. */
+    smart?: SmartContext | null;
+    /** Why `smart` is null although a session cookie came (expired, refresh failed...). */
+    smartError?: SmartError;
+  }
+}
 
 /**
- * Applied to every route by SmartModule. Serves the launch, callback and logout routes through
- * core `handle()`, and puts every other request's session (core `session()`) on `req.smart`.
- * Works on raw Node req/res, so the same code runs under Express and Fastify (middie).
+ * Applied to every path by SmartModule (internal): the kit's Node middleware serves the SMART
+ * routes and puts each request's session on `req.smart`, on Express and on Fastify (middie).
  */
 @Injectable()
-export class SmartMiddleware implements NestMiddleware<RawRequest, ServerResponse> {
-  constructor(@Inject(SMART) private readonly smart: Smart) {}
-
-  use(req: RawRequest, res: ServerResponse, next: (error?: unknown) => void): void {
-    const path = pathname(req);
-    const { launch, callback, logout } = this.smart.routes;
-    if (path === launch || path === callback || path === logout) {
-      this.smart.handle(toWebRequest(req)).then((web) => (web ? send(res, web) : next())).catch(next);
-      return;
-    }
-    this.smart
-      .session({ cookie: req.headers.cookie, url: requestUrl(req) }, { setCookie: (values) => appendCookies(res, values) })
-      .then((result) => {
-        req.smart = result.context;
-        if (result.error) req.smartError = result.error;
-        appendCookies(res, result.setCookie);
-        next();
-      }, next);
+export class SmartMiddleware implements NestMiddleware<IncomingMessage, ServerResponse> {
+  readonly use: (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
+  constructor(@Inject(SMART) smart: Smart) {
+    this.use = nodeMiddleware(smart);
   }
 }

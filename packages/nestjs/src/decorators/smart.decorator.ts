@@ -1,7 +1,7 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { SmartContext } from '@smart-launch/core';
-import { rawRequest } from '../http.js';
-import { SmartUnauthorizedException } from '../smart.exceptions.js';
+import { nodeRequest, notAuthenticated } from '@smart-launch/core/adapter';
+import { SmartHttpException } from '../smart.exceptions.js';
 
 export interface SmartParamOptions {
   /** Give null instead of answering 401 when there is no session (for @Public() routes). */
@@ -14,8 +14,8 @@ export interface SmartParamOptions {
  * `@Smart({ optional: true }) smart: SmartContext | null`.
  */
 export const Smart = createParamDecorator((options: SmartParamOptions | undefined, ctx: ExecutionContext): SmartContext | null => {
-  const req = rawRequest(ctx.switchToHttp().getRequest());
+  const req = nodeRequest(ctx.switchToHttp().getRequest());
   if (req.smart) return req.smart;
   if (options?.optional) return null;
-  throw new SmartUnauthorizedException(req.smartError);
+  throw new SmartHttpException(notAuthenticated(req.smartError));
 });

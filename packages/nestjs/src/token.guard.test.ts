@@ -6,7 +6,7 @@ import { demoKeys, startSandbox, type Sandbox } from '@smart-launch/sandbox';
 import { createBackendClient } from '@smart-launch/core/backend';
 import { type TokenContext } from '@smart-launch/core/resource-server';
 import { listen, PLATFORMS } from './__tests__/platforms.js';
-import { RequireTokenScopes, SmartToken, SmartTokenGuard } from './protect.guard.js';
+import { RequireTokenScopes, SmartToken, SmartTokenGuard, SmartTokenModule } from './token.guard.js';
 
 let sandbox: Sandbox;
 let token: string;
@@ -25,7 +25,7 @@ describe.each(PLATFORMS)('NestJS (%s): an API protected with SMART access tokens
 
   beforeAll(async () => {
     @Controller('api')
-    @UseGuards(SmartTokenGuard({ iss: sandbox.fhirBaseUrl, introspection: { clientId: 'demo-backend', privateKey: demoKeys.rs384 } }))
+    @UseGuards(SmartTokenGuard)
     @RequireTokenScopes('system/Patient.rs')
     class Api {
       @Get('patients') patients(@SmartToken() t: TokenContext) {
@@ -35,7 +35,11 @@ describe.each(PLATFORMS)('NestJS (%s): an API protected with SMART access tokens
         return { ok: true };
       }
     }
-    const moduleRef = await Test.createTestingModule({ controllers: [Api] }).compile();
+    // Options from forRootAsync (a factory, as with ConfigService).
+    const moduleRef = await Test.createTestingModule({
+      imports: [SmartTokenModule.forRootAsync({ useFactory: async () => ({ iss: sandbox.fhirBaseUrl, introspection: { clientId: 'demo-backend', privateKey: demoKeys.rs384 } }) })],
+      controllers: [Api],
+    }).compile();
     ({ app, baseUrl: base } = await listen(moduleRef, platform));
   });
   afterAll(() => app?.close());
@@ -66,5 +70,6 @@ describe.each(PLATFORMS)('NestJS (%s): an API protected with SMART access tokens
   it('400 for a token in the URL', async () => {
     const res = await fetch(`${base}/api/patients?access_token=${encodeURIComponent(token)}`);
     expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: 'invalid_request' });
   });
 });
