@@ -76,8 +76,9 @@ export async function handleCallback(core: SmartCore, request: Request, url: URL
     for (const c of setCookies) headers.append('set-cookie', c);
     return new Response(null, { status: 302, headers });
   } catch (e) {
-    // The transaction cookie is cleared on failure too.
-    throw withClearCookies(e, clearTx);
+    // The transaction cookie is cleared on failure too (with whatever the error itself clears,
+    // e.g. the session cookies of a session too large to write).
+    throw withClearCookies(e, [...clearTx, ...((e as { clearCookies?: readonly string[] })?.clearCookies ?? [])]);
   }
 }
 
@@ -118,9 +119,14 @@ export function sessionFromTokens(
   };
 }
 
-/** Keeps the id_token claims small enough for a cookie (drops nothing the app is likely to need). */
+/**
+ * The id_token's claims after validation, without those only validation needs (OIDC Core 2:
+ * aud, exp, iat, nbf, nonce, at_hash, c_hash, azp, jti): the session stays small enough for
+ * one cookie. The raw id_token is never kept.
+ */
+const VALIDATION_ONLY = new Set(['aud', 'exp', 'iat', 'nbf', 'nonce', 'at_hash', 'c_hash', 'azp', 'jti']);
 function pickClaims(claims: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(claims)) if (k !== 'nonce' && k !== 'at_hash' && k !== 'c_hash') out[k] = v;
+  for (const [k, v] of Object.entries(claims)) if (!VALIDATION_ONLY.has(k)) out[k] = v;
   return out;
 }

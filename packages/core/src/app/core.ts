@@ -1,6 +1,7 @@
 import type * as oidc from 'openid-client';
 import { resolveConfig, type ResolvedConfig, type ResolvedIssuer, type SmartConfig } from '../config.js';
 import { Discovery } from '../oauth/discovery.js';
+import { IssuerGuard } from '../oauth/mix-up.js';
 import { importSigningKey, type SigningKey } from '../oauth/keys.js';
 import { oauthConfiguration, type AuthServer } from '../oauth/client.js';
 import { Refresher } from './refresh.js';
@@ -17,6 +18,8 @@ export class SmartCore {
   readonly sessions: SessionManager;
   readonly refresher: Refresher;
   readonly usedStates = new UsedStates();
+  /** RFC 9700 4.4: refuses launches whose issuer another allowlisted EHR also claims. */
+  readonly issuerGuard: IssuerGuard;
   readonly #keys = new Map<string, Promise<SigningKey[]>>();
 
   constructor(config: SmartConfig) {
@@ -27,7 +30,9 @@ export class SmartCore {
       ttlSeconds: this.cfg.discoveryTtlSeconds,
       timeoutMs: this.cfg.httpTimeoutMs,
       allowInsecureHttp: this.cfg.allowInsecureHttp,
+      maxResponseBytes: this.cfg.maxResponseBytes,
     });
+    this.issuerGuard = new IssuerGuard(this.discovery, () => this.cfg.issuers.values(), (m, meta) => this.log('warn', m, meta));
     this.sessions = new SessionManager(this.cfg, this.sealer);
     // Stores that can seal their values at rest use the session secrets.
     (this.cfg.session.store as { useSealer?: (s: Sealer) => void } | undefined)?.useSealer?.(this.sealer);

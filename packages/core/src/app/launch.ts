@@ -64,6 +64,8 @@ export async function handleLaunch(core: SmartCore, url: URL): Promise<Response>
 
   const doc = await core.discovery.get(iss, { capabilityStatementFallback: issuer.capabilityStatementFallback });
   checkCapabilities(doc, issuer, ehr);
+  // RFC 9700 4.4 (mix-up): no other allowlisted EHR may claim this authorization server's issuer.
+  await core.issuerGuard.check(iss, doc);
   const as = authServerFrom(doc, iss);
   const keys = await core.keysFor(issuer);
   const conf = core.oauth(issuer, keys, as);

@@ -208,7 +208,10 @@ export function createSmart(config: SmartConfig): Smart {
     const method = request.method.toUpperCase();
     try {
       if (path === routes.logout && (method === 'GET' || method === 'POST')) return await logout(request, url);
-      if (method !== 'GET' && method !== 'HEAD') return new Response('Method Not Allowed', { status: 405, headers: { allow: 'GET' } });
+      // Only GET runs the launch and the callback: a HEAD (link scanners, prefetchers) must not
+      // spend the one-time code nor start a sign-in (RFC 9110 9.3.2: HEAD is GET without a body,
+      // but the code is single use, RFC 6749 4.1.2).
+      if (method !== 'GET') return new Response(null, { status: 405, headers: { allow: 'GET', 'cache-control': 'no-store' } });
       if (path === routes.jwks) return await jwks();
       if (path === routes.launch) return await handleLaunch(core, url);
       return await handleCallback(core, request, url);

@@ -3,6 +3,7 @@ import type { ResolvedConfig, ResolvedIssuer } from '../config.js';
 import { ConfigError, ErrorCode, TokenError } from '../errors.js';
 import { pickKey, signClientAssertion, type SigningKey } from './keys.js';
 import { isLoopbackUrl } from '../url.js';
+import { cappedFetch, ResponseTooLargeError } from './limits.js';
 
 /** The parts of discovery a token request needs; stored with the transaction and the session. */
 export interface AuthServer {
@@ -38,7 +39,7 @@ export function clientAuth(issuer: Pick<ResolvedIssuer, 'iss' | 'clientType' | '
 
 /** An openid-client Configuration for one client at one authorization server. */
 export function oauthConfiguration(
-  cfg: Pick<ResolvedConfig, 'httpTimeoutMs' | 'fetch' | 'allowInsecureHttp'>,
+  cfg: Pick<ResolvedConfig, 'httpTimeoutMs' | 'fetch' | 'allowInsecureHttp'> & { maxResponseBytes?: number },
   issuer: Pick<ResolvedIssuer, 'iss' | 'clientId' | 'clientType' | 'clientSecret'>,
   keys: SigningKey[], as: AuthServer): oidc.Configuration {
   const server: oidc.ServerMetadata = {
@@ -52,7 +53,9 @@ export function oauthConfiguration(
   };
   const conf = new oidc.Configuration(server, issuer.clientId, {}, clientAuth(issuer, keys, as));
   conf.timeout = Math.ceil(cfg.httpTimeoutMs / 1000);
-  conf[oidc.customFetch] = (url, options) => cfg.fetch(url, options as RequestInit);
+  // Token, revocation and JWKS answers are read capped (oauth/limits.ts), never whole into memory.
+  const f = cappedFetch(cfg.fetch, cfg.maxResponseBytes);
+  conf[oidc.customFetch] = (url, options) => f(url, options as RequestInit);
   // Discovery already refused http endpoints off loopback unless dangerously allowed.
   const endpoints = [as.tokenEndpoint, as.jwksUri, as.revocationEndpoint, as.introspectionEndpoint].filter((u): u is string => !!u);
   if (endpoints.some((u) => u.startsWith('http:'))) {
@@ -82,6 +85,9 @@ function redacted(e: unknown): Error {
 /** Maps openid-client / oauth4webapi failures to a TokenError with a safe message. */
 export function toTokenError(e: unknown, what: string, code: typeof ErrorCode.TOKEN_REQUEST_FAILED | typeof ErrorCode.REFRESH_FAILED = ErrorCode.TOKEN_REQUEST_FAILED): TokenError {
   if (e instanceof TokenError) return e;
+  // openid-client wraps what customFetch throws: a capped body keeps its own code.
+  const tooLarge = e instanceof ResponseTooLargeError ? e : (e as { cause?: unknown })?.cause instanceof ResponseTooLargeError ? (e as { cause: ResponseTooLargeError }).cause : undefined;
+  if (tooLarge) return new TokenError(ErrorCode.RESPONSE_TOO_LARGE, `${what} failed: ${tooLarge.message}`, { status: 502 });
   if (e instanceof oidc.ResponseBodyError) {
     const oauth = { error: String(e.error), ...(e.error_description ? { error_description: String(e.error_description) } : {}), ...(e.cause && typeof e.cause === 'object' && 'error_uri' in e.cause ? { error_uri: String((e.cause as { error_uri: unknown }).error_uri) } : {}) };
     return new TokenError(code, `${what} failed: ${oauth.error}${oauth.error_description ? ` (${oauth.error_description})` : ''}`, { cause: redacted(e), status: 502, oauth });
