@@ -1,5 +1,8 @@
+// First: oidc-provider's import-time notices are held back (quiet.ts).
+import './hold-notices.js';
 import { createServer } from 'node:net';
-import type { ClientMetadata } from 'oidc-provider';
+import type { Resource } from '@medplum/fhirtypes';
+import type { ClientMetadata } from './client-metadata.js';
 import type Provider from 'oidc-provider';
 import { FailureInjector, type SimulatedFailure } from './failures.js';
 import { loadData } from './fhir/data.js';
@@ -12,12 +15,17 @@ import { CERNER_TENANTS, LAUNCHER_EHR_FHIR_PATH, type SandboxProfile } from './p
 import { createSandboxServer, listen } from './server.js';
 import type { SandboxState } from './state.js';
 import { TokenStats } from './stats.js';
+import { releaseImportNotices, sandboxStarted } from './quiet.js';
+import { issueToken, seed, type IssuedToken, type IssueTokenRequest, type SeedInput } from './testing.js';
+
+releaseImportNotices();
 
 export { demoKeys } from './keys.js';
 export type { SandboxOptions } from './options.js';
 export type { SimulatedFailure, SimulatedFailureKind } from './failures.js';
 export type { LaunchRequest, TokenContext, FhirContextItem } from './launch-context.js';
 export type { ClientMetadata };
+export type { IssuedToken, IssueTokenRequest, SeedInput } from './testing.js';
 export { SANDBOX_PROFILES, CERNER_TENANTS, MEDPLUM_CLIENT, type SandboxProfile } from './profiles/profiles.js';
 
 /** One authorization server + FHIR base pair. Every profile has one, cerner has one per tenant. */
@@ -63,6 +71,14 @@ export interface Sandbox {
   clearFailures(): void;
   revokeRefreshTokens(clientId?: string): Promise<number>;
   createLaunch(ctx: LaunchRequest): string;
+  /**
+   * A real access token the FHIR API accepts, as if `user` had approved `scope` for `clientId`
+   * (no browser, no authorization request). Spreads into `@smart-launch/testing`'s
+   * `sessionCookie(config, token)`, so a minted session can read FHIR.
+   */
+  issueToken(request?: IssueTokenRequest): Promise<IssuedToken>;
+  /** Loads a test's own resources (a Bundle or an array); Patients and Practitioners become users. */
+  seed(resources: SeedInput): Promise<Resource[]>;
   stop(): Promise<void>;
 }
 
@@ -85,6 +101,7 @@ export interface Realm {
 /** Starts a SMART App Launch 2.x sandbox: authorization server (oidc-provider) + FHIR R4 (Medplum). */
 export async function startSandbox(input: SandboxOptions = {}): Promise<Sandbox> {
   const options = resolveOptions(input);
+  const endQuiet = sandboxStarted(options.quiet);
   const { profile } = options;
   // The issuer and FHIR base must be known before the provider exists, so the port is fixed first.
   const port = options.port || (await freePort(options.host));
@@ -171,9 +188,15 @@ export async function startSandbox(input: SandboxOptions = {}): Promise<Sandbox>
     clearFailures: () => shared.failures.clear(),
     revokeRefreshTokens: async (clientId) => realms.reduce((n, r) => n + r.store.revokeRefreshTokens(clientId), 0),
     createLaunch: (ctx) => shared.launches.create(ctx),
+    issueToken: (request = {}) => {
+      const realm = request.tenant ? realms.find((r) => r.state.tenant === request.tenant) : realms[0];
+      if (!realm) return Promise.reject(new TypeError(`issueToken: no tenant "${request.tenant}" (tenants: ${tenants.map((t) => t.id).join(', ')})`));
+      return issueToken(realm.state, realm.provider, request);
+    },
+    seed: (resources) => seed(main, resources),
     stop: () => new Promise<void>((resolve, reject) => {
       server.closeAllConnections();
       server.close((error) => (error ? reject(error) : resolve()));
-    }),
+    }).finally(endQuiet),
   };
 }

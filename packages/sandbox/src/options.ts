@@ -1,4 +1,4 @@
-import type { ClientMetadata } from 'oidc-provider';
+import type { ClientMetadata } from './client-metadata.js';
 import { CERNER_ACCESS_TOKEN_TTL, parseProfile, type SandboxProfile } from './profiles/profiles.js';
 
 export interface SandboxOptions {

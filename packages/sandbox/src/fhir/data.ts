@@ -5,7 +5,7 @@ import { packageFile } from '../keys.js';
 import type { SandboxUser } from '../state.js';
 import { indexFhirDefinitions } from './definitions.js';
 
-function displayName(name: HumanName[] | undefined): string {
+export function displayName(name: HumanName[] | undefined): string {
   const n = name?.[0];
   return [n?.prefix?.join(' '), n?.given?.join(' '), n?.family].filter(Boolean).join(' ');
 }
