@@ -33,4 +33,4 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SmartConfig
 }
 
 // Read lazily: `next build` runs without the runtime env; instrumentation.ts validates at startup.
-export const { handlers, getSmart, withSmart, proxy, ready } = smartNext(() => configFromEnv());
+export const { handlers, getSmart, withSmart, createProxy, ready } = smartNext(() => configFromEnv());

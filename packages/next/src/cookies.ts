@@ -41,7 +41,7 @@ const isDeletion = (c: ParsedSetCookie) => c.value === '' || (c.options.maxAge !
  * The Cookie header the rest of this request should see after `setCookie` is applied, so Server
  * Components rendering after the proxy read the session the browser will hold next.
  */
-export function applySetCookie(cookieHeader: string | null, setCookie: string[]): string {
+export function applySetCookie(cookieHeader: string | null, setCookie: readonly string[]): string {
   const jar = new Map<string, string>();
   for (const part of (cookieHeader ?? '').split(';')) {
     const eq = part.indexOf('=');

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { cookies, headers } from 'next/headers.js';
 import { connection, type NextRequest } from 'next/server.js';
 import { createSmart, type SessionResult, type Smart, type SmartConfig, type SmartContext } from '@smart-launch/core';
+import { answerResponse, guardSession, isSmart, resolveSession } from '@smart-launch/core/adapter';
 import { parseSetCookie } from './cookies.js';
-import { createProxy, type SmartProxyOptions } from './proxy.js';
-import { requestOrigin, unauthorized } from './responses.js';
+import { createProxy, nextOriginSource, type SmartProxyOptions } from './proxy.js';
 
 /** A config, a core instance, or a function returning one (read lazily so `next build` needs no env). */
 export type SmartNextInput = SmartConfig | Smart | (() => SmartConfig | Smart);
@@ -16,6 +16,11 @@ export interface SmartReadyOptions {
   exitOnError?: boolean;
 }
 
+export interface WithSmartOptions {
+  /** Scopes the session must have been granted (SMART v1/v2 union semantics); else 403. */
+  scopes?: string[];
+}
+
 export interface SmartNext {
   /** `export const { GET, POST } = handlers` in the launch, callback and logout route files. */
   readonly handlers: { GET: SmartRouteHandler; POST: SmartRouteHandler };
@@ -24,10 +29,13 @@ export interface SmartNext {
    * the same `SmartContext` as Express's `req.smart`; null without one.
    */
   getSmart(): Promise<SmartContext | null>;
-  /** Wraps a Route Handler: 401 JSON without a session, else `handler(request, smart, ctx)`. */
-  withSmart<C>(handler: (request: NextRequest, smart: SmartContext, ctx: C) => Response | Promise<Response>): (request: NextRequest, ctx: C) => Promise<Response>;
-  /** The `proxy` export of `proxy.ts`: refreshes ahead of rendering and guards paths. */
-  proxy(options?: SmartProxyOptions): (request: NextRequest) => Promise<Response>;
+  /**
+   * Wraps a Route Handler: 401 JSON without a session, 403 (listing the missing scopes) when the
+   * session's scopes do not cover `options.scopes`, else `handler(request, smart, ctx)`.
+   */
+  withSmart<C>(handler: (request: NextRequest, smart: SmartContext, ctx: C) => Response | Promise<Response>, options?: WithSmartOptions): (request: NextRequest, ctx: C) => Promise<Response>;
+  /** `export const proxy = createProxy({ requireSession: [...] })` in `proxy.ts`: refreshes ahead of rendering, guards paths. */
+  createProxy(options?: SmartProxyOptions): (request: NextRequest) => Promise<Response>;
   /**
    * Creates and validates the instance, imports keys: call it from `instrumentation.ts` `register()`.
    * Rejects on a bad config. Next.js only logs an error thrown by `register()` and keeps serving
@@ -54,14 +62,19 @@ function shared(config: SmartConfig): Smart {
   return smart;
 }
 
-// Functions by source, class instances (a store, one per bundle) by class: the first one wins.
+// Functions by source; class instances (a session store, a logger) by identity: two configs that
+// differ only in their store are two instances.
+const ids = new WeakMap<object, number>();
+let nextId = 0;
 function keyPart(_key: string, v: unknown): unknown {
   if (typeof v === 'function') return `fn:${String(v)}`;
-  if (v && typeof v === 'object' && !Array.isArray(v) && Object.getPrototypeOf(v) !== Object.prototype) return `obj:${v.constructor?.name}`;
+  if (v && typeof v === 'object' && !Array.isArray(v) && Object.getPrototypeOf(v) !== Object.prototype) {
+    let id = ids.get(v);
+    if (id === undefined) ids.set(v, (id = ++nextId));
+    return `obj:${id}`;
+  }
   return v;
 }
-
-const isSmart = (x: unknown): x is Smart => typeof (x as Smart)?.handle === 'function' && typeof (x as Smart)?.session === 'function';
 
 /**
  * `export const { handlers, getSmart, proxy } = smartNext(() => config)` in one `smart.ts`.
@@ -87,8 +100,10 @@ export function smartNext(input: SmartNextInput): SmartNext {
 
   const route: SmartRouteHandler = async (request) => {
     const url = new URL(request.url);
+    // Next.js derives request.url's scheme from X-Forwarded-Proto (anyone can send it): core's
+    // origin policy gets plain http plus the headers, and trusts them only with `trustProxy`.
     // The SMART routes take no body (authorize responses arrive by GET; logout by GET or POST).
-    const web = new Request(new URL(url.pathname + url.search, requestOrigin(request.headers, request.url)), { method: request.method, headers: request.headers });
+    const web = new Request(`http://localhost${url.pathname}${url.search}`, { method: request.method, headers: request.headers });
     return (await get().handle(web)) ?? new Response('Not Found', { status: 404 });
   };
 
@@ -98,7 +113,7 @@ export function smartNext(input: SmartNextInput): SmartNext {
     // rendering — Route Handlers, Server Actions — connection() resolves at once.)
     await connection();
     const [h, jar] = await Promise.all([headers(), cookies()]);
-    const save = (values: string[]) => {
+    const save = (values: readonly string[]) => {
       for (const c of values.map(parseSetCookie)) {
         try {
           jar.set(c.name, c.value, c.options);
@@ -109,7 +124,8 @@ export function smartNext(input: SmartNextInput): SmartNext {
         }
       }
     };
-    const result = await get().session({ cookie: h.get('cookie'), url: `${requestOrigin(h, 'http://localhost')}/` }, { setCookie: save });
+    // The launch (ADR 0008): `x-smart-launch` as the proxy resolved it from the URL, else Referer.
+    const result = await resolveSession(get(), { cookie: h.get('cookie'), origin: nextOriginSource(h), target: '/' }, { setCookie: save });
     if (result.setCookie.length) save(result.setCookie);
     return result;
   }
@@ -117,11 +133,14 @@ export function smartNext(input: SmartNextInput): SmartNext {
   return {
     handlers: { GET: route, POST: route },
     getSmart: async () => (await load()).context,
-    withSmart: (handler) => async (request, ctx) => {
+    withSmart: (handler, options = {}) => async (request, ctx) => {
       const result = await load();
-      return result.context ? handler(request, result.context, ctx) : unauthorized(result.error);
+      const url = request.nextUrl ?? new URL(request.url);
+      // Route Handlers answer JSON (401, 403 with the missing scopes), as the other adapters' API guards.
+      const answer = guardSession({ context: result.context, error: result.error, scopes: options.scopes, json: true, launchPath: get().routes.launch, returnTo: url.pathname + url.search });
+      return answer ? answerResponse(answer) : handler(request, result.context!, ctx);
     },
-    proxy: (options) => createProxy(get, options),
+    createProxy: (options) => createProxy(get, options),
     ready: async (options = {}) => {
       try {
         await get().ready();
@@ -137,9 +156,7 @@ export function smartNext(input: SmartNextInput): SmartNext {
   };
 }
 
-export { unauthorized } from './responses.js';
-export { applySetCookie, parseSetCookie } from './cookies.js';
 export type { SmartProxyOptions } from './proxy.js';
 
 export type { SmartConfig, SmartContext } from '@smart-launch/core';
-export { protectApi, jwksRoute, type ProtectRouteOptions } from './protect.js';
+export { tokenGuard, jwksRoute, type TokenGuard, type WithTokenOptions } from './token.js';

@@ -1,8 +1,7 @@
 import { NextResponse, type NextRequest } from 'next/server.js';
-import { launchLocation } from '@smart-launch/core/adapter';
+import { answerResponse, appOrigin, guardSession, isSmartRoute, prefersJson, resolveSession, type OriginSource } from '@smart-launch/core/adapter';
 import { type Smart } from '@smart-launch/core';
 import { applySetCookie } from './cookies.js';
-import { requestOrigin, unauthorized, wantsJson } from './responses.js';
 
 export interface SmartProxyOptions {
   /**
@@ -10,15 +9,26 @@ export interface SmartProxyOptions {
    * Without a session, browsers are redirected to the launch route (which returns here) and API
    * requests (JSON, XHR, `/api/*`) get 401 JSON. Default: none (the proxy only refreshes).
    */
-  protect?: (string | RegExp)[] | ((pathname: string) => boolean);
+  requireSession?: (string | RegExp)[] | ((pathname: string) => boolean);
+  /** Scopes every path in `requireSession` needs (SMART v1/v2 union semantics); else 403. */
+  scopes?: string[];
   /** Where browsers without a session go: 'launch' (default) or a path. */
   onMissing?: 'launch' | string;
 }
 
-function isProtected(pathname: string, protect: SmartProxyOptions['protect']): boolean {
-  if (!protect) return false;
-  if (typeof protect === 'function') return protect(pathname);
-  return protect.some((p) => (typeof p === 'string' ? pathname === p || pathname.startsWith(p.endsWith('/') ? p : `${p}/`) : p.test(pathname)));
+/**
+ * The origin policy's input in Next.js: the headers, and plain http for the connection (`next start`
+ * serves no TLS, and Next.js fills request.url's scheme from X-Forwarded-Proto, which anyone can
+ * send): behind a TLS proxy set `baseUrl` or `trustProxy`.
+ */
+export function nextOriginSource(headers: Headers): OriginSource {
+  return { header: (name) => headers.get(name), encrypted: false };
+}
+
+function isProtected(pathname: string, rule: SmartProxyOptions['requireSession']): boolean {
+  if (!rule) return false;
+  if (typeof rule === 'function') return rule(pathname);
+  return rule.some((p) => (typeof p === 'string' ? pathname === p || pathname.startsWith(p.endsWith('/') ? p : `${p}/`) : p.test(pathname)));
 }
 
 /**
@@ -30,22 +40,33 @@ export function createProxy(instance: () => Smart, options: SmartProxyOptions = 
   return async function proxy(request: NextRequest): Promise<Response> {
     const smart = instance();
     const { pathname, search } = request.nextUrl;
-    const { launch, callback, logout } = smart.routes;
     // The SMART routes are route handlers; logout must see the cookie the browser sent.
-    if (pathname === launch || pathname === callback || pathname === logout) return NextResponse.next();
+    if (isSmartRoute(smart.routes, pathname)) return NextResponse.next();
     const cookie = request.headers.get('cookie');
-    const origin = requestOrigin(request.headers, request.url);
-    const result = await smart.session({ cookie, url: `${origin}${pathname}` });
+    const source = nextOriginSource(request.headers);
+    // Core ties the request to one of the browser's launches (ADR 0008) from its URL and headers.
+    const result = await resolveSession(smart, { cookie, origin: source, target: pathname + search, method: request.method });
+    if (result.response) {
+      // A page load: the sticky-launch redirect, or the 409 page when the launch is ambiguous.
+      for (const c of result.setCookie) result.response.headers.append('set-cookie', c);
+      return result.response;
+    }
+    const json = prefersJson({ accept: request.headers.get('accept'), requestedWith: request.headers.get('x-requested-with'), path: pathname });
+    const answer = isProtected(pathname, options.requireSession)
+      ? guardSession({ context: result.context, error: result.error, scopes: options.scopes, json, launchPath: smart.routes.launch, returnTo: pathname + search, onMissing: options.onMissing })
+      : undefined;
     let response: Response;
-    if (!result.context && isProtected(pathname, options.protect)) {
-      if (wantsJson(request, pathname)) return unauthorized(result.error, result.setCookie);
-      const target = options.onMissing && options.onMissing !== 'launch' ? options.onMissing : launchLocation(launch, pathname + search);
-      response = NextResponse.redirect(new URL(target, origin));
-    } else if (result.setCookie.length) {
+    if (answer?.status === 302) {
+      response = NextResponse.redirect(new URL(answer.headers.location!, appOrigin(smart.originPolicy, source)));
+    } else if (answer) {
+      return answerResponse(answer, result.setCookie);
+    } else if (result.setCookie.length || result.launchHandle) {
       const headers = new Headers(request.headers);
       const next = applySetCookie(cookie, result.setCookie);
       if (next) headers.set('cookie', next);
       else headers.delete('cookie');
+      // Server Components can't see the URL: getSmart() reads the launch this request named.
+      if (result.launchHandle) headers.set('x-smart-launch', result.launchHandle);
       response = NextResponse.next({ request: { headers } });
     } else {
       return NextResponse.next();

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoKeys, startSandbox, type Sandbox } from '@smart-launch/sandbox';
 import { createBackendClient } from '@smart-launch/core/backend';
-import { jwksRoute, protectApi } from './protect.js';
+import { jwksRoute, tokenGuard } from './token.js';
 
 let sandbox: Sandbox;
 let token: string;
@@ -15,8 +15,8 @@ beforeAll(async () => {
 afterAll(() => sandbox?.stop());
 
 describe('Next.js Route Handler protected with SMART access tokens', () => {
-  const api = () => protectApi({ iss: sandbox.fhirBaseUrl, introspection: { clientId: 'demo-backend', privateKey: demoKeys.rs384 } });
-  const GET = () => api().route((_req, t, ctx: { params: Promise<{ id: string }> }) => ctx.params.then((p) => Response.json({ client: t.clientId, id: p.id })), { scopes: 'system/Observation.rs' });
+  const api = () => tokenGuard({ iss: sandbox.fhirBaseUrl, introspection: { clientId: 'demo-backend', privateKey: demoKeys.rs384 } });
+  const GET = () => api().withToken((_req, t, ctx: { params: Promise<{ id: string }> }) => ctx.params.then((p) => Response.json({ client: t.clientId, id: p.id })), { scopes: 'system/Observation.rs' });
   const call = (auth?: string) => GET()(new Request('http://localhost/api/obs/1', auth ? { headers: { authorization: `Bearer ${auth}` } } : {}), { params: Promise.resolve({ id: '1' }) });
 
   it('200 with a valid token', async () => {

@@ -1,32 +1,36 @@
-import { bearerErrorResponse, createResourceServer, type ResourceServer, type ResourceServerOptions, type TokenContext } from '@smart-launch/core/resource-server';
+import { bearerErrorResponse, type ResourceServer, type ResourceServerOptions, type TokenContext } from '@smart-launch/core/resource-server';
 import { jwksHandler, type JwksKeyInput, type JwksResponseOptions, type SmartConfig } from '@smart-launch/core';
+import { toResourceServer } from '@smart-launch/core/adapter';
 
-export interface ProtectRouteOptions {
+export interface WithTokenOptions {
   /** Scopes the request's token must carry (SMART v1/v2 union semantics); else 403 insufficient_scope. */
   scopes?: string | string[];
 }
 
+export interface TokenGuard {
+  /** The verified token of `request`; throws a BearerError (`bearerErrorResponse` turns it into a Response). */
+  verify(request: Request, scopes?: string | string[]): Promise<TokenContext>;
+  /** Wraps a Route Handler: 400/401/403 per RFC 6750 section 3, else `handler(request, token, ctx)`. */
+  withToken<C>(handler: (request: Request, token: TokenContext, ctx: C) => Response | Promise<Response>, options?: WithTokenOptions): (request: Request, ctx: C) => Promise<Response>;
+}
+
 /**
- * A resource server for Route Handlers that receive SMART access tokens (introspection or JWT).
- * Create it once in a module (`export const api = protectApi({...})`), then wrap handlers:
- * `export const GET = api.route((request, token) => Response.json(...), { scopes: 'system/Patient.rs' })`.
+ * For Route Handlers of an API that receives SMART access tokens (not sessions), verified by
+ * introspection or as JWTs. Create it once (`export const api = tokenGuard({...})`), then wrap:
+ * `export const GET = api.withToken((request, token) => Response.json(...), { scopes: 'system/Patient.rs' })`.
  */
-export function protectApi(options: ResourceServerOptions | ResourceServer) {
-  const rs = 'verify' in options && typeof options.verify === 'function' ? options : createResourceServer(options as ResourceServerOptions);
+export function tokenGuard(options: ResourceServerOptions | ResourceServer): TokenGuard {
+  const rs = toResourceServer(options);
   return {
-    /** The verified token of `request`; throws a BearerError (turn it into a Response with `bearerErrorResponse`). */
-    verify: (request: Request, scopes?: string | string[]): Promise<TokenContext> => rs.authorize(request, scopes),
-    /** Wraps a Route Handler: 401/403 per RFC 6750, else `handler(request, token, ctx)`. */
-    route<C>(handler: (request: Request, token: TokenContext, ctx: C) => Response | Promise<Response>, opts: ProtectRouteOptions = {}) {
-      return async (request: Request, ctx: C): Promise<Response> => {
-        let token: TokenContext;
-        try {
-          token = await rs.authorize(request, opts.scopes);
-        } catch (error) {
-          return bearerErrorResponse(error);
-        }
-        return handler(request, token, ctx);
-      };
+    verify: (request, scopes) => rs.authorize(request, scopes),
+    withToken: (handler, opts = {}) => async (request, ctx) => {
+      let token: TokenContext;
+      try {
+        token = await rs.authorize(request, opts.scopes);
+      } catch (error) {
+        return bearerErrorResponse(error);
+      }
+      return handler(request, token, ctx);
     },
   };
 }

@@ -151,7 +151,7 @@ describe('getSmart()', () => {
     await wait(2500);
     sandbox.resetStats();
     const old = browser.cookieHeader(`${base}/`);
-    const res = await app.proxy()(nextRequest('/', old));
+    const res = await app.createProxy()(nextRequest('/', old));
     expect(res.headers.get('x-middleware-next')).toBe('1');
     expect(sandbox.stats().token.refresh_token ?? 0).toBe(1);
     // The browser gets the new cookie, and this request's Cookie header is rewritten to it.
@@ -177,7 +177,7 @@ describe('getSmart()', () => {
     expect(sandbox.stats().token.refresh_token ?? 0).toBe(1);
     expect(warnings.some((w) => /could not be saved from a Server Component/.test(w))).toBe(true);
     // The next request still carries the old cookie: the proxy answers with the newer session.
-    const res = await app.proxy()(nextRequest('/', old));
+    const res = await app.createProxy()(nextRequest('/', old));
     const resent = sessionCookie(res.headers.getSetCookie());
     const { jar } = routeHandlerJar();
     scope.jar = jar;
@@ -188,7 +188,7 @@ describe('getSmart()', () => {
 });
 
 describe('proxy()', () => {
-  const guard = () => app.proxy({ protect: ['/api/', '/chart'] });
+  const guard = () => app.createProxy({ requireSession: ['/api/', '/chart'] });
 
   it('without a session: 401 JSON for APIs, a launch redirect for pages, unprotected paths pass', async () => {
     const api = await guard()(nextRequest('/api/context', undefined, 'application/json'));
