@@ -8,6 +8,8 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSmart, MemoryStore, type SmartConfig } from '../src/index.js';
 import { Discovery } from '../src/oauth/discovery.js';
+import { registerClient } from '../src/registration/index.js';
+import { introspect } from '../src/resource-server/index.js';
 import { cookiesOf, FAKE_APP, fakeTokens, startFakeAs, type FakeAs } from './fake-as.js';
 
 const secret = 'security-test-secret-0123456789abcdefgh';
@@ -251,6 +253,35 @@ describe('response bodies from the EHR are capped', () => {
     const res = (await make().handle(new Request(`${APP}/launch`, { headers: json })))!;
     expect(res.status).toBe(502);
     expect(((await res.json()) as { error: string }).error).toBe('response_too_large');
+  });
+});
+
+describe('registration and introspection answers are capped too', () => {
+  let big: Server;
+  let base: string;
+  beforeAll(async () => {
+    big = createServer((req, res) => {
+      const origin = `http://127.0.0.1:${(big.address() as { port: number }).port}`;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      if (req.url === '/fhir/.well-known/smart-configuration') {
+        return res.end(JSON.stringify({ issuer: origin, token_endpoint: `${origin}/token`, registration_endpoint: `${origin}/register`, introspection_endpoint: `${origin}/introspect`, capabilities: [] }));
+      }
+      // 2 MB of JSON, sent in pieces (no Content-Length).
+      res.write('{"active":true,"client_id":"x","padding":"');
+      for (let i = 0; i < 32; i++) res.write('p'.repeat(64 * 1024));
+      res.end('"}');
+    });
+    await new Promise<void>((r) => big.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(big.address() as { port: number }).port}/fhir`;
+  });
+  afterAll(() => new Promise<void>((r) => big.close(() => r())));
+
+  it('a 2 MB registration response is refused with response_too_large', async () => {
+    await expect(registerClient(base, { redirect_uris: ['http://127.0.0.1:3999/callback'], token_endpoint_auth_method: 'none' }, { maxResponseBytes: 64 * 1024 })).rejects.toMatchObject({ code: 'response_too_large' });
+  });
+
+  it('a 2 MB introspection response is refused with response_too_large', async () => {
+    await expect(introspect('some-token', { iss: base, bearerToken: 'rs-token', maxResponseBytes: 64 * 1024 })).rejects.toMatchObject({ code: 'response_too_large' });
   });
 });
 

@@ -8,6 +8,7 @@ import { Discovery } from './discovery.js';
 import { ConfigError } from '../errors.js';
 import { importSigningKey, type AssertionAlg, type SigningKey } from './keys.js';
 import { isSecureEnough } from '../url.js';
+import { cappedFetch, DEFAULT_MAX_RESPONSE_BYTES } from './limits.js';
 
 /** HTTP settings every server-to-server helper accepts. */
 export interface ServiceHttpOptions {
@@ -22,10 +23,20 @@ export interface ServiceHttpOptions {
   dangerouslyAllowInsecureHttp?: boolean;
   /** A shared discovery cache; default one per helper instance (TTL 1 hour). */
   discovery?: Discovery;
+  /**
+   * Cap on each response body read from the authorization server (discovery, token, JWKS,
+   * registration, introspection), read streaming; bigger answers fail with `response_too_large`.
+   * Default 1 MiB. FHIR data is not capped.
+   */
+  maxResponseBytes?: number;
 }
 
 export interface ResolvedHttp {
+  /** For FHIR data (not capped). */
   fetch: typeof fetch;
+  /** For the authorization server's answers: bodies capped at `maxResponseBytes`. */
+  authFetch: typeof fetch;
+  maxResponseBytes: number;
   httpTimeoutMs: number;
   allowInsecureHttp: boolean;
   discovery: Discovery;
@@ -37,8 +48,10 @@ export function resolveHttp(options: ServiceHttpOptions, where: string): Resolve
   const timeoutMs = options.timeoutMs ?? 10_000;
   if (typeof timeoutMs !== 'number' || !(timeoutMs >= 100)) throw new ConfigError(`${where}: \`timeoutMs\` must be a number >= 100`);
   const allowInsecureHttp = options.dangerouslyAllowInsecureHttp === true;
-  const discovery = options.discovery ?? new Discovery({ fetch: f, ttlSeconds: 3600, timeoutMs, allowInsecureHttp });
-  return { fetch: f, httpTimeoutMs: timeoutMs, allowInsecureHttp, discovery };
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  if (typeof maxResponseBytes !== 'number' || !(maxResponseBytes >= 1024)) throw new ConfigError(`${where}: \`maxResponseBytes\` must be a number >= 1024`);
+  const discovery = options.discovery ?? new Discovery({ fetch: f, ttlSeconds: 3600, timeoutMs, allowInsecureHttp, maxResponseBytes });
+  return { fetch: f, authFetch: cappedFetch(f, maxResponseBytes), maxResponseBytes, httpTimeoutMs: timeoutMs, allowInsecureHttp, discovery };
 }
 
 /** An endpoint URL given in options: absolute http(s), TLS unless loopback (SMART checklist 16). */

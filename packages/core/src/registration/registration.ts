@@ -9,6 +9,7 @@ import type { JWK } from 'jose';
 import type { PrivateKeyInput, SmartIssuerConfig } from '../config.js';
 import { ConfigError, ErrorCode, SmartError, type SmartErrorOptions } from '../errors.js';
 import { publicJwks } from '../oauth/jwks.js';
+import { ResponseTooLargeError } from '../oauth/limits.js';
 import { checkEndpoint, privateKeyList, resolveHttp, type ServiceHttpOptions } from '../oauth/service-http.js';
 import { normalizeBaseUrl } from '../url.js';
 
@@ -130,8 +131,9 @@ export async function registerClient(iss: string, metadata: ClientRegistrationMe
   if (options.initialAccessToken) headers.authorization = `Bearer ${options.initialAccessToken}`;
   let res: Response;
   try {
-    res = await http.fetch(doc.registration_endpoint, { method: 'POST', headers, body: JSON.stringify(body), redirect: 'manual', signal: AbortSignal.timeout(http.httpTimeoutMs) });
+    res = await http.authFetch(doc.registration_endpoint, { method: 'POST', headers, body: JSON.stringify(body), redirect: 'manual', signal: AbortSignal.timeout(http.httpTimeoutMs) });
   } catch (cause) {
+    if (cause instanceof ResponseTooLargeError) throw cause;
     const timeout = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
     throw new RegistrationError(`Client registration at ${base} ${timeout ? 'timed out' : 'failed: network error'}`, { cause, status: timeout ? 504 : 502 });
   }

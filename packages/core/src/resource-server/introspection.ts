@@ -8,6 +8,7 @@ import { coerceBoolean, normalizeFhirContext, normalizeId, normalizeScope, resol
 import { ConfigError, ErrorCode, SmartError } from '../errors.js';
 import type { AssertionAlg, SigningKey } from '../oauth/keys.js';
 import { oauthConfiguration, toTokenError, type AuthServer } from '../oauth/client.js';
+import { ResponseTooLargeError } from '../oauth/limits.js';
 import { parseScopes, type ScopeSet } from '../fhir/scopes.js';
 import { checkEndpoint, checkNonEmpty, importKeys, privateKeyList, resolveHttp, type ServiceHttpOptions } from '../oauth/service-http.js';
 import { normalizeBaseUrl } from '../url.js';
@@ -130,6 +131,7 @@ export function createIntrospector(options: IntrospectionOptions): Introspector 
       return (await oidc.tokenIntrospection(conf, token, hint ? { token_type_hint: hint } : undefined)) as unknown as Record<string, unknown>;
     } catch (e) {
       const err = toTokenError(e, 'Token introspection');
+      if (err.code === ErrorCode.RESPONSE_TOO_LARGE) throw err;
       throw new SmartError(ErrorCode.INTROSPECTION_FAILED, err.message, { cause: e, status: 502, ...(err.oauth ? { oauth: err.oauth } : {}) });
     }
   }
@@ -141,7 +143,7 @@ export function createIntrospector(options: IntrospectionOptions): Introspector 
     let res: Response;
     try {
       // SMART 2.2 token-introspection: authorized by a Bearer token with a suitable scope.
-      res = await http.fetch(endpoint, {
+      res = await http.authFetch(endpoint, {
         method: 'POST',
         headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body,
@@ -149,6 +151,7 @@ export function createIntrospector(options: IntrospectionOptions): Introspector 
         signal: AbortSignal.timeout(http.httpTimeoutMs),
       });
     } catch (cause) {
+      if (cause instanceof ResponseTooLargeError) throw cause;
       throw new SmartError(ErrorCode.INTROSPECTION_FAILED, 'Token introspection failed: network error or timeout', { cause, status: 502 });
     }
     const json = (await res.json().catch(() => undefined)) as Record<string, unknown> | undefined;

@@ -235,7 +235,7 @@ function jwtVerifier(options: ResourceServerOptions, http: ReturnType<typeof res
       jwksUri ??= doc.jwks_uri;
       if (!issuer || !jwksUri) throw new SmartError(ErrorCode.DISCOVERY_INVALID, `${iss} advertises no issuer/jwks_uri for JWT verification`, { status: 502 });
     }
-    return { issuer, keys: createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: http.httpTimeoutMs, [customFetch]: http.fetch }) };
+    return { issuer, keys: createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: http.httpTimeoutMs, [customFetch]: http.authFetch }) };
   };
   return async (token) => {
     resolved ??= setup();
