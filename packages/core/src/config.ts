@@ -5,9 +5,13 @@ import { isLoopbackUrl, normalizeBaseUrl } from './url.js';
 /** A private key for private_key_jwt: a JWK (object or JSON string) or a PKCS#8 PEM. */
 export type PrivateKeyInput = Record<string, unknown> | string;
 
-/** Client settings for one EHR (one FHIR base URL). SMART checklist 13: settings are per `iss`. */
+/** Client settings for one EHR (one FHIR base URL): client registrations are per server. */
 export interface SmartIssuerConfig {
-  /** FHIR base URL of the EHR; the launch `iss` must equal it (trailing slash ignored). */
+  /**
+   * FHIR base URL of the EHR; the launch `iss` must equal it (trailing slash ignored). May be a
+   * tenant template whose placeholders are whole path segments, e.g.
+   * `https://fhir-ehr.cerner.com/r4/:tenant`: one client for every tenant on that scheme and host.
+   */
   iss: string;
   clientId: string;
   /** Confidential symmetric client (client_secret_basic). */
@@ -24,6 +28,23 @@ export interface SmartIssuerConfig {
   authorizeMethod?: 'GET' | 'POST' | 'auto';
   /** Fall back to the CapabilityStatement oauth-uris extension (SMART v1 servers). Default true. */
   capabilityStatementFallback?: boolean;
+  /**
+   * Scope syntax to request. 'auto' (default): SMART v1 (`patient/*.read`) when the server
+   * advertises `permission-v1` without `permission-v2`, or is a v1 server (no well-known);
+   * else the configured (v2) scopes.
+   */
+  scopeVersion?: 'auto' | 'v1' | 'v2';
+  /** Extra headers for this EHR's token and FHIR requests (e.g. Epic's `Epic-Client-ID`). */
+  headers?: Record<string, string>;
+  /**
+   * The https URL where this app serves its JWK Set; sent as `jku` in client assertions (Epic
+   * finds the key there). Must be the URL registered with the EHR.
+   */
+  jwksUrl?: string;
+  /** UNSAFE: accept an id_token without a `nonce` claim (replay protection lost). */
+  dangerouslyAllowIdTokenWithoutNonce?: boolean;
+  /** UNSAFE: accept an id_token without an `aud` claim (a token for another client may pass). */
+  dangerouslyAllowIdTokenWithoutAudience?: boolean;
 }
 
 export interface SmartSessionConfig {
@@ -115,7 +136,10 @@ export interface ResolvedIssuer extends Omit<SmartIssuerConfig, 'privateKey'> {
   privateKeys: PrivateKeyInput[];
 }
 
+  /** The concrete FHIR base URL (a template's tenant filled in). */
 export interface ResolvedConfig {
+  /** The configured entry (`iss` itself, or the template): keys and settings are shared by it. */
+  entry: string;
   issuers: Map<string, ResolvedIssuer>;
   defaultIss: string;
   baseUrl?: string;
@@ -125,6 +149,9 @@ export interface ResolvedConfig {
     store?: SessionStore;
     secure?: boolean;
   };
+  /** Tenant templates (`https://host/r4/:tenant`), tried after the exact entries. */
+  issuerTemplates: IssuerTemplate[];
+  /** '' when every issuer is a template (a standalone launch then needs `iss`). */
   routes: SmartRoutes;
   afterLoginPath: string;
   afterLogoutPath: string;
@@ -146,6 +173,56 @@ function fail(key: string, problem: string): never {
 
 function checkUrl(key: string, value: unknown, allowInsecure: boolean): string {
   if (typeof value !== 'string' || value === '') fail(key, 'must be an absolute URL string');
+/** A tenant-templated allowlist entry: scheme, host and port pinned; placeholders are path segments. */
+export interface IssuerTemplate {
+  origin: string;
+  segments: string[];
+  issuer: ResolvedIssuer;
+}
+
+const PLACEHOLDER = /^:[A-Za-z][A-Za-z0-9_]*$/;
+// One path segment of a tenant: RFC 3986 unreserved characters only (no %, so no encoded slash).
+const TENANT = /^[A-Za-z0-9._~-]+$/;
+
+function parseTemplate(key: string, iss: string): { origin: string; segments: string[] } | undefined {
+  if (!iss.includes('/:')) return undefined;
+  const url = new URL(iss);
+  if (url.username || url.password || url.search || url.hash) fail(key, 'template must have no userinfo, query or fragment');
+  const segments = url.pathname.split('/').slice(1);
+  if (segments.some((s) => s.startsWith(':') && !PLACEHOLDER.test(s))) fail(key, 'template placeholders must be whole path segments like `/:tenant`');
+  if (!segments.some((s) => PLACEHOLDER.test(s))) return undefined;
+  return { origin: url.origin, segments };
+}
+
+/** Whether `iss` fills the template: same scheme, host and port; each placeholder one plain segment. */
+export function matchesTemplate(t: Pick<IssuerTemplate, 'origin' | 'segments'>, iss: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(iss);
+  } catch {
+    return false;
+  }
+  // The parsed URL must spell exactly what was given: no userinfo, backslashes, dot segments,
+  // case or port games that a parser would normalise into something else.
+  if (url.href !== iss && url.href !== `${iss}/`) return false;
+  if (url.origin !== t.origin || url.username || url.password || url.search || url.hash) return false;
+  if (!iss.startsWith(`${t.origin}/`)) return false;
+  const segments = url.pathname.replace(/\/+$/, '').split('/').slice(1);
+  if (segments.length !== t.segments.length) return false;
+  return t.segments.every((want, i) => {
+    const got = segments[i]!;
+    return PLACEHOLDER.test(want) ? TENANT.test(got) && got !== '.' && got !== '..' : got === want;
+  });
+}
+
+/** The issuer settings for a FHIR base URL: the exact entry, else the first template it fills. */
+export function findIssuer(cfg: Pick<ResolvedConfig, 'issuers' | 'issuerTemplates'>, iss: string): ResolvedIssuer | undefined {
+  const exact = cfg.issuers.get(iss);
+  if (exact) return exact;
+  for (const t of cfg.issuerTemplates) if (matchesTemplate(t, iss)) return { ...t.issuer, iss };
+  return undefined;
+}
+
   let url: URL;
   try {
     url = new URL(value);
@@ -180,10 +257,12 @@ export function resolveConfig(config: SmartConfig): ResolvedConfig {
     const key = `issuers[${i}]`;
     if (!raw || typeof raw !== 'object') fail(key, 'must be an object');
     const iss = normalizeBaseUrl(checkUrl(`${key}.iss`, raw.iss, allowInsecureHttp));
-    if (issuers.has(iss)) fail(`${key}.iss`, `is listed twice ("${iss}")`);
+    const template = parseTemplate(`${key}.iss`, iss);
+    if (issuers.has(iss) || issuerTemplates.some((t) => t.issuer.entry === iss)) fail(`${key}.iss`, `is listed twice ("${iss}")`);
     if (typeof raw.clientId !== 'string' || raw.clientId.trim() === '') fail(`${key}.clientId`, 'must be a non-empty string');
     if (raw.clientSecret !== undefined && (typeof raw.clientSecret !== 'string' || raw.clientSecret === '')) {
       fail(`${key}.clientSecret`, 'must be a non-empty string when set');
+  const issuerTemplates: IssuerTemplate[] = [];
     }
     const privateKeys = raw.privateKey === undefined ? [] : Array.isArray(raw.privateKey) ? raw.privateKey : [raw.privateKey];
     for (const k of privateKeys) {
@@ -197,17 +276,33 @@ export function resolveConfig(config: SmartConfig): ResolvedConfig {
     const scope = (raw.scope ?? topScope).trim();
     if (!scope) fail(`${key}.scope`, 'must not be empty');
     const { privateKey: _omit, ...rest } = raw;
-    issuers.set(iss, {
+    const resolved: ResolvedIssuer = {
       ...rest,
       iss,
       scope,
       authorizeMethod,
       capabilityStatementFallback: raw.capabilityStatementFallback ?? true,
       clientType: privateKeys.length ? 'confidential-asymmetric' : raw.clientSecret ? 'confidential-symmetric' : 'public',
+    if (raw.scopeVersion !== undefined && !['auto', 'v1', 'v2'].includes(raw.scopeVersion)) fail(`${key}.scopeVersion`, 'must be "auto", "v1" or "v2"');
+    if (raw.jwksUrl !== undefined) checkUrl(`${key}.jwksUrl`, raw.jwksUrl, allowInsecureHttp);
+    if (raw.headers !== undefined) {
+      if (!raw.headers || typeof raw.headers !== 'object') fail(`${key}.headers`, 'must be an object of header names to string values');
+      for (const [h, v] of Object.entries(raw.headers)) {
+        if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(h) || typeof v !== 'string' || /[\r\n]/.test(v)) fail(`${key}.headers`, `has an invalid header "${h}"`);
+        // Credentials and framing are the library's job, never a fixed header.
+        if (/^(authorization|cookie|host|content-length|content-type|transfer-encoding|dpop)$/i.test(h)) fail(`${key}.headers`, `must not set "${h}"`);
+      }
+    }
+    for (const opt of ['dangerouslyAllowIdTokenWithoutNonce', 'dangerouslyAllowIdTokenWithoutAudience'] as const) {
+      if (raw[opt] !== undefined && typeof raw[opt] !== 'boolean') fail(`${key}.${opt}`, 'must be true or false');
+    }
       privateKeys,
-    });
+    };
+    if (template) issuerTemplates.push({ ...template, issuer: resolved });
+    else issuers.set(iss, resolved);
   });
 
+      entry: iss,
   const s = config.session;
   if (!s || typeof s !== 'object') fail('session', 'must be an object with at least `secret`');
   const secrets = Array.isArray(s.secret) ? s.secret : [s.secret];
@@ -222,8 +317,8 @@ export function resolveConfig(config: SmartConfig): ResolvedConfig {
     fail('session.store', 'must implement get(), set() and delete()');
   }
 
-  const defaultIss = config.defaultIss ? normalizeBaseUrl(config.defaultIss) : [...issuers.keys()][0]!;
-  if (!issuers.has(defaultIss)) fail('defaultIss', `must be one of the configured issuers (got "${config.defaultIss}")`);
+  const defaultIss = config.defaultIss ? normalizeBaseUrl(config.defaultIss) : [...issuers.keys()][0] ?? '';
+  if (config.defaultIss && !findIssuer({ issuers, issuerTemplates }, defaultIss)) fail('defaultIss', `must be one of the configured issuers (got "${config.defaultIss}")`);
   const baseUrl = config.baseUrl === undefined ? undefined : new URL(checkUrl('baseUrl', config.baseUrl, true)).origin;
 
   if (config.trustProxy !== undefined && typeof config.trustProxy !== 'boolean') fail('trustProxy', 'must be true or false');
@@ -255,6 +350,7 @@ export function resolveConfig(config: SmartConfig): ResolvedConfig {
       sameSite: s.sameSite ?? 'lax',
       maxAge: num('session.maxAge', s.maxAge, 8 * 3600, 60),
       maxCookieBytes: num('session.maxCookieBytes', s.maxCookieBytes, 7 * 1024, 1024),
+    issuerTemplates,
     },
     routes,
     afterLoginPath: checkPath('afterLoginPath', config.afterLoginPath ?? '/'),

@@ -17,6 +17,8 @@ export interface FakeAs {
   /** Answer for `{fhir}/metadata`; default 404. */
   capabilityStatement?: Record<string, unknown>;
   smartConfigStatus: number;
+  /** OpenID configurations by path (e.g. `/.well-known/openid-configuration`); default none (404). */
+  openidConfigs: Record<string, Record<string, unknown>>;
   signIdToken(claims: Record<string, unknown>, opts?: { wrongKey?: boolean; alg?: string }): Promise<string>;
   close(): Promise<void>;
 }
@@ -25,6 +27,10 @@ export async function startFakeAs(): Promise<FakeAs> {
   const { privateKey, publicKey } = await generateKeyPair('RS256');
   const other = await generateKeyPair('RS256');
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+  // An EC key too (Medplum signs ES256): ES* id_tokens are signed with it.
+  const ec = await generateKeyPair('ES256');
+  const otherEc = await generateKeyPair('ES256');
+  const ecJwk: JWK = { ...(await exportJWK(ec.publicKey)), kid: 'k2', use: 'sig' };
   let server!: Server;
   const fake: FakeAs = {
     url: '',
@@ -33,8 +39,10 @@ export async function startFakeAs(): Promise<FakeAs> {
     smartConfig: {},
     fhir: () => ({ status: 404, body: { resourceType: 'OperationOutcome' } }),
     smartConfigStatus: 200,
+    openidConfigs: {},
     tokenResponse: async () => ({ status: 200, body: { access_token: 'AT-1', token_type: 'Bearer', expires_in: 3600, scope: 'openid fhirUser patient/*.rs launch/patient', patient: 'p1', refresh_token: 'RT-1' } }),
     async signIdToken(claims, opts = {}) {
+      if (opts.alg?.startsWith('ES')) return new SignJWT(claims).setProtectedHeader({ alg: opts.alg, kid: 'k2' }).sign(opts.wrongKey ? otherEc.privateKey : ec.privateKey);
       return new SignJWT(claims).setProtectedHeader({ alg: opts.alg ?? 'RS256', kid: 'k1' }).sign(opts.wrongKey ? other.privateKey : privateKey);
     },
     close: () => new Promise((r) => server.close(() => r())),
@@ -50,12 +58,13 @@ export async function startFakeAs(): Promise<FakeAs> {
         res.end(JSON.stringify(o));
       };
       if (path === '/fhir/.well-known/smart-configuration') return json(fake.smartConfigStatus, fake.smartConfigStatus === 200 ? fake.smartConfig : { error: 'nope' });
+      if (path.endsWith('/.well-known/openid-configuration')) return fake.openidConfigs[path] ? json(200, fake.openidConfigs[path]) : json(404, {});
       if (path === '/fhir/metadata') return fake.capabilityStatement ? json(200, fake.capabilityStatement) : json(404, {});
       if (path.startsWith('/fhir/')) {
         const r = fake.fhir(path.slice(5), req.headers.authorization?.replace(/^Bearer /, ''));
         return json(r.status, r.body);
       }
-      if (path === '/jwks') return json(200, { keys: [jwk] });
+      if (path === '/jwks') return json(200, { keys: [jwk, ecJwk] });
       if (path === '/token') {
         const r = await fake.tokenResponse(new URLSearchParams(body));
         return json(r.status, r.body);

@@ -107,15 +107,17 @@ describe('cookies', () => {
 });
 
 describe('openid and the id_token', () => {
-  it('asks for no openid/fhirUser (and sends no nonce) when the EHR cannot validate an id_token', async () => {
+  it('never drops openid fhirUser silently: no jwks_uri anywhere is a clear launch error, no authorize request', async () => {
     const saved = as.smartConfig;
     const { jwks_uri: _j, ...noJwks } = saved;
     as.smartConfig = noJwks;
     try {
-      const res = (await make({ scope: 'launch/patient openid fhirUser patient/*.rs' }, { discoveryTtlSeconds: 0 }).handle(new Request(`${APP}/launch`)))!;
-      const q = new URL(res.headers.get('location')!).searchParams;
-      expect(q.get('scope')).toBe('launch/patient patient/*.rs');
-      expect(q.get('nonce')).toBeNull();
+      const res = (await make({ scope: 'launch/patient openid fhirUser patient/*.rs' }, { discoveryTtlSeconds: 0 }).handle(new Request(`${APP}/launch`, { headers: { accept: 'application/json' } })))!;
+      expect(res.status).toBe(502);
+      expect(res.headers.get('location')).toBeNull();
+      const body = (await res.json()) as { error: string; message: string };
+      expect(body.error).toBe('capability_missing');
+      expect(body.message).toMatch(/jwks_uri/);
     } finally {
       as.smartConfig = saved;
     }

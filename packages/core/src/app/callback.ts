@@ -1,19 +1,26 @@
 import * as oidc from 'openid-client';
 import { contextFromTokenResponse, normalizeScope, resolveFhirUser } from '../fhir/context.js';
 import type { SmartCore } from './core.js';
-import { CallbackError, ErrorCode, withClearCookies } from '../errors.js';
+import { CallbackError, ErrorCode, TokenError, withClearCookies } from '../errors.js';
+import type { ResolvedIssuer } from '../config.js';
+import { newCapture } from '../oauth/token-response.js';
 import { toTokenError } from '../oauth/client.js';
 import { parseScopes } from '../fhir/scopes.js';
 import type { SessionData } from '../session/types.js';
-import { openTransaction, transactionCookieName } from './transaction.js';
+import { openTransaction, transactionCookieName, type Transaction } from './transaction.js';
 import { clearChunked, parseCookies } from '../session/cookies.js';
 
 /** GET {callback}?code=&state=[&iss=] or ?error=&state=. Returns a redirect to `returnTo`. */
 export async function handleCallback(core: SmartCore, request: Request, url: URL): Promise<Response> {
   const p = url.searchParams;
   const state = p.get('state');
-  // SMART app-launch step 4: check state before anything else.
-  if (!state) throw new CallbackError(ErrorCode.STATE_MISSING, 'The sign-in response has no state', { status: 400 });
+  // SMART app-launch step 4: check state before anything else. An error redirect without state
+  // (some EHRs drop it when they refuse early) is shown as the EHR's error: no transaction is
+  // touched, no session is created, nothing is retried (RFC 6749 4.1.2.1).
+  if (!state) {
+    if (p.get('error')) throw authorizationError(p, 'The EHR refused the sign-in');
+    throw new CallbackError(ErrorCode.STATE_MISSING, 'The sign-in response has no state', { status: 400 });
+  }
   const cookieHeader = request.headers.get('cookie');
   const name = transactionCookieName(core.cfg.session.cookieName, state);
   const secure = core.secureCookies(url.href);
@@ -34,37 +41,32 @@ export async function handleCallback(core: SmartCore, request: Request, url: URL
     if (respIss !== null ? respIss !== tx.as.issuer : tx.as.issParameterSupported === true) {
       throw new CallbackError(ErrorCode.ISSUER_MISMATCH, 'The sign-in response came from an unexpected authorization server', { status: 400 });
     }
-    const error = p.get('error');
-    if (error) {
-      // RFC 6749 4.1.2.1: typed error, escaped when shown, never retried automatically.
-      const oauth = { error: error.slice(0, 200), ...(p.get('error_description') ? { error_description: p.get('error_description')!.slice(0, 500) } : {}), ...(p.get('error_uri') ? { error_uri: p.get('error_uri')!.slice(0, 500) } : {}) };
-      const denied = error === 'access_denied';
-      throw new CallbackError(denied ? ErrorCode.AUTHORIZATION_DENIED : ErrorCode.AUTHORIZATION_ERROR, denied ? 'Access was denied at the EHR' : `The EHR refused the sign-in: ${oauth.error}`, { status: denied ? 403 : 400, oauth });
-    }
+    // RFC 6749 4.1.2.1: typed error, escaped when shown, never retried automatically.
+    if (p.get('error')) throw authorizationError(p, 'The EHR refused the sign-in');
     if (!p.get('code')) throw new CallbackError(ErrorCode.CODE_MISSING, 'The sign-in response has no authorization code', { status: 400 });
 
-    const issuer = core.cfg.issuers.get(tx.iss);
+    const issuer = core.issuer(tx.iss);
     if (!issuer || issuer.clientId !== tx.clientId) throw new CallbackError(ErrorCode.STATE_MISMATCH, 'The app configuration changed during sign-in. Launch again.', { status: 400 });
     // RFC 9700 4.4: the code goes only to the token endpoint stored with the transaction.
-    const conf = core.oauth(issuer, await core.keysFor(issuer), tx.as);
+    // The id_token is taken out of the token response here and verified below (oauth/id-token.ts).
+    const capture = newCapture();
+    const conf = core.oauth(issuer, await core.keysFor(issuer), tx.as, capture);
     const currentUrl = new URL(url.href);
     let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
     try {
       tokens = await oidc.authorizationCodeGrant(
         conf,
         currentUrl,
-        {
-          expectedState: tx.state,
-          pkceCodeVerifier: tx.codeVerifier,
-          ...(tx.nonce ? { expectedNonce: tx.nonce } : {}),
-        },
+        { expectedState: tx.state, pkceCodeVerifier: tx.codeVerifier },
         // SMART app-launch step 5: the identical redirect_uri.
         { redirect_uri: tx.redirectUri },
       );
     } catch (e) {
       throw toTokenError(e, 'The code exchange');
     }
-    const session = sessionFromTokens(core, tokens, tx.iss, tx.scope, tx.as);
+    if (capture.repairs.length) core.log('warn', 'smart-launch: the token response had malformed optional fields; repaired', { iss: tx.iss, fields: capture.repairs });
+    const claims = await identity(core, issuer, tx, capture.idToken);
+    const session = sessionFromTokens(core, tokens, tx.iss, tx.scope, tx.as, claims, capture.expiresAt);
     const cookies = parseCookies(cookieHeader);
     // A new session id at every login (session fixation); any previous session ends.
     const previous = await core.sessions.load(cookies).catch(() => undefined);
@@ -84,19 +86,55 @@ export async function handleCallback(core: SmartCore, request: Request, url: URL
 
 export function sessionFromTokens(
   core: SmartCore,
-  tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers,
+  tokens: oidc.TokenEndpointResponse,
   iss: string,
   requestedScope: string,
+/** RFC 6749 4.1.2.1 error response: a typed error with the (truncated) OAuth fields, escaped when shown. */
+function authorizationError(p: URLSearchParams, what: string): CallbackError {
+  const error = p.get('error')!;
+  const oauth = { error: error.slice(0, 200), ...(p.get('error_description') ? { error_description: p.get('error_description')!.slice(0, 500) } : {}), ...(p.get('error_uri') ? { error_uri: p.get('error_uri')!.slice(0, 500) } : {}) };
+  const denied = error === 'access_denied';
+  return new CallbackError(denied ? ErrorCode.AUTHORIZATION_DENIED : ErrorCode.AUTHORIZATION_ERROR, denied ? 'Access was denied at the EHR' : `${what}: ${oauth.error}`, { status: denied ? 403 : 400, oauth });
+}
+
+/**
+ * The signed-in user's id_token claims (ADR 0009). `openid` requested: the id_token is verified
+ * (signature, iss, aud, exp, iat, nonce); a response without one is a session without fhirUser and
+ * a warning. Not requested (no nonce sent): an id_token is ignored, whoever sends it (Medplum).
+ */
+async function identity(core: SmartCore, issuer: ResolvedIssuer, tx: Transaction, idToken: string | undefined): Promise<Record<string, unknown> | undefined> {
+  if (!tx.nonce && !tx.scope.split(' ').includes('openid')) {
+    if (idToken) core.log('debug', 'smart-launch: ignoring an id_token that was not requested', { iss: tx.iss });
+    return undefined;
+  }
+  if (!idToken) {
+    core.log('warn', 'smart-launch: openid was requested but the EHR sent no id_token; signed in without fhirUser', { iss: tx.iss });
+    return undefined;
+  }
+  if (!tx.as.jwksUri) throw new TokenError(ErrorCode.ID_TOKEN_INVALID, 'The id_token cannot be validated: the EHR has no jwks_uri', { status: 502 });
+  const claims = await core.idTokens.verify(idToken, {
+    issuer: tx.as.issuer,
+    jwksUri: tx.as.jwksUri,
+    clientId: tx.clientId,
+    ...(tx.nonce ? { nonce: tx.nonce } : {}),
+    advertisedAlgs: tx.as.idTokenAlgs,
+    allowMissingNonce: issuer.dangerouslyAllowIdTokenWithoutNonce === true,
+    allowMissingAudience: issuer.dangerouslyAllowIdTokenWithoutAudience === true,
+  });
+  return claims as Record<string, unknown>;
+}
+
   as: { issuer: string; tokenEndpoint: string; revocationEndpoint?: string },
 ): SessionData {
   const body = tokens as unknown as Record<string, unknown>;
   const scope = normalizeScope(tokens.scope, requestedScope);
   const ctx = contextFromTokenResponse(body);
   // SMART scopes-and-launch-context: patient scopes granted => the server SHALL give a patient.
+  claims?: Record<string, unknown>,
+  expiresAt?: number,
   if (!ctx.patient && parseScopes(scope).patientLevel) {
     throw new CallbackError(ErrorCode.PATIENT_MISSING, 'The EHR granted patient-level access but named no patient', { status: 502 });
   }
-  const claims = tokens.id_token ? (tokens.claims() as Record<string, unknown> | undefined) : undefined;
   const fhirUser = resolveFhirUser(claims?.fhirUser ?? claims?.profile, iss);
   const now = Math.floor(Date.now() / 1000);
   return {
@@ -109,7 +147,7 @@ export function sessionFromTokens(
     ...(as.revocationEndpoint ? { revocationEndpoint: as.revocationEndpoint } : {}),
     accessToken: tokens.access_token,
     tokenType: tokens.token_type ?? 'bearer',
-    ...(typeof tokens.expires_in === 'number' && tokens.expires_in > 0 ? { expiresAt: now + Math.floor(tokens.expires_in) } : {}),
+    ...(typeof tokens.expires_in === 'number' && tokens.expires_in > 0 ? { expiresAt: now + Math.floor(tokens.expires_in) } : expiresAt ? { expiresAt } : {}),
     ...(tokens.refresh_token ? { refreshToken: tokens.refresh_token } : {}),
     scope,
     ...(claims ? { idTokenClaims: pickClaims(claims) } : {}),

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { AuthServer } from '../oauth/client.js';
 import { sealTransaction, transactionCookieName, type Transaction } from './transaction.js';
 import { normalizeBaseUrl, safeReturnPath } from '../url.js';
+import { toV1Scopes } from '../fhir/scopes.js';
 
 export function authServerFrom(doc: SmartConfiguration, iss: string): AuthServer {
   return {
@@ -21,7 +22,42 @@ export function authServerFrom(doc: SmartConfiguration, iss: string): AuthServer
     ...(doc.introspection_endpoint ? { introspectionEndpoint: doc.introspection_endpoint } : {}),
     ...(doc.authorization_response_iss_parameter_supported === true ? { issParameterSupported: true } : {}),
     ...(doc.token_endpoint_auth_signing_alg_values_supported ? { signingAlgs: doc.token_endpoint_auth_signing_alg_values_supported } : {}),
+    ...(Array.isArray(doc.id_token_signing_alg_values_supported) ? { idTokenAlgs: (doc.id_token_signing_alg_values_supported as unknown[]).filter((a): a is string => typeof a === 'string') } : {}),
   };
+}
+
+const hasScope = (scope: string, s: string) => scope.split(' ').includes(s);
+
+/**
+ * SMART v1 servers get v1 scopes: those advertising `permission-v1` without `permission-v2`
+ * (SMART App Launch 2.2 "Conformance", capabilities), and v1 servers found through the
+ * CapabilityStatement (no well-known document; marked `permission-v1` by discovery).
+ */
+function wantsV1(doc: SmartConfiguration, issuer: ResolvedIssuer): boolean {
+  if (issuer.scopeVersion === 'v1') return true;
+  if (issuer.scopeVersion === 'v2') return false;
+  return hasCapability(doc, 'permission-v1') && !hasCapability(doc, 'permission-v2');
+}
+
+/**
+ * SMART: an id_token is validated against the authorization server's issuer and JWKS. When the
+ * SMART configuration lacks them, the OpenID configuration supplies them; without either the
+ * launch fails with a clear error rather than dropping `openid fhirUser` unnoticed.
+ */
+async function withIdTokenKeys(core: SmartCore, doc: SmartConfiguration, as: AuthServer, iss: string): Promise<AuthServer> {
+  if (typeof doc.issuer === 'string' && doc.jwks_uri) return as;
+  const candidates = typeof doc.issuer === 'string' ? [doc.issuer] : [iss];
+  // Epic-style servers: the OpenID provider lives where the authorize endpoint does (`.../oauth2`).
+  if (typeof doc.issuer !== 'string' && doc.authorization_endpoint) {
+    const a = new URL(doc.authorization_endpoint);
+    if (a.origin === new URL(doc.token_endpoint).origin) candidates.push(`${a.origin}${a.pathname.replace(/\/[^/]*$/, '')}`);
+  }
+  const meta = await core.openid.find(candidates, doc.token_endpoint);
+  if (!meta) {
+    throw new DiscoveryError(ErrorCode.CAPABILITY_MISSING, `The EHR at ${iss} publishes no issuer and jwks_uri (neither in its SMART configuration nor in an OpenID configuration), so its id_token cannot be validated. Ask for them, or leave \`openid fhirUser\` out of this EHR's scope.`, { status: 502 });
+  }
+  core.log('debug', 'smart-launch: issuer and jwks_uri from the OpenID configuration', { iss, issuer: meta.issuer });
+  return { ...as, issuer: meta.issuer, jwksUri: meta.jwksUri, ...(meta.idTokenAlgs ? { idTokenAlgs: meta.idTokenAlgs } : {}) };
 }
 
 /** Refuses early when the server lacks what this launch and client type need (SMART checklist 6). */
@@ -57,7 +93,8 @@ export async function handleLaunch(core: SmartCore, url: URL): Promise<Response>
   if (launch !== undefined && (!launch || launch.length > 4096)) throw new LaunchError(ErrorCode.LAUNCH_INVALID, 'The launch parameter is empty or too long', { status: 400 });
   if (launch && !rawIss) throw new LaunchError(ErrorCode.LAUNCH_INVALID, 'An EHR launch needs both `iss` and `launch`', { status: 400 });
   const iss = rawIss ? normalizeBaseUrl(rawIss) : core.cfg.defaultIss;
-  const issuer = core.cfg.issuers.get(iss);
+  if (!iss) throw new LaunchError(ErrorCode.LAUNCH_INVALID, 'A standalone launch needs `iss`: every configured EHR is a tenant template', { status: 400 });
+  const issuer = core.issuer(iss);
   // SMART checklist 12 / RFC 9700 4.4: an iss not on the allowlist is refused before any request.
   if (!issuer) throw new LaunchError(ErrorCode.ISS_NOT_ALLOWED, 'This EHR (iss) is not on the app\'s list of allowed servers', { status: 403 });
   const ehr = launch !== undefined;
@@ -66,19 +103,19 @@ export async function handleLaunch(core: SmartCore, url: URL): Promise<Response>
   checkCapabilities(doc, issuer, ehr);
   // RFC 9700 4.4 (mix-up): no other allowlisted EHR may claim this authorization server's issuer.
   await core.issuerGuard.check(iss, doc);
-  const as = authServerFrom(doc, iss);
+  let scope = scopeFor(issuer, ehr);
+  if (wantsV1(doc, issuer)) {
+    const v1 = toV1Scopes(scope);
+    scope = v1.scope;
+    if (v1.dropped.length) core.log('warn', 'smart-launch: a SMART v1 server cannot express these scopes; not requesting them', { iss, dropped: v1.dropped });
+  }
+  let as = authServerFrom(doc, iss);
+  if (hasScope(scope, 'openid')) as = await withIdTokenKeys(core, doc, as, iss);
   const keys = await core.keysFor(issuer);
   const conf = core.oauth(issuer, keys, as);
 
   const origin = core.cfg.baseUrl ?? url.origin;
   const redirectUri = issuer.redirectUri ?? `${origin}${core.cfg.routes.callback}`;
-  let scope = scopeFor(issuer, ehr);
-  // SMART: the id_token must be validated (signature via jwks_uri, iss = issuer). A server that
-  // can't support that gets no `openid`/`fhirUser` request rather than an unverifiable id_token.
-  if (/(^| )openid( |$)/.test(scope) && !(typeof doc.issuer === 'string' && doc.jwks_uri)) {
-    core.log('warn', 'smart-launch: the EHR advertises no issuer/jwks_uri; not requesting openid fhirUser', { iss });
-    scope = scope.split(' ').filter((s) => s !== 'openid' && s !== 'fhirUser' && s !== 'profile').join(' ');
-  }
   // SMART app-launch step 4: state >= 122 bits, fresh per request (openid-client: 256 bits).
   const state = oidc.randomState();
   // SMART app-launch: PKCE S256 always (RFC 7636 4.1: 32 random bytes, base64url).
@@ -113,7 +150,9 @@ export async function handleLaunch(core: SmartCore, url: URL): Promise<Response>
     path: core.cfg.routes.callback,
   });
   const authorizeUrl = oidc.buildAuthorizationUrl(conf, params);
-  const post = issuer.authorizeMethod === 'POST' || (issuer.authorizeMethod === 'auto' && hasCapability(doc, 'authorize-post'));
+  // SMART App Launch 2.2 app-launch step 4: POST only to servers advertising `authorize-post`;
+  // 'auto' uses it for EHR launches (large launch contexts), GET for standalone ones.
+  const post = issuer.authorizeMethod === 'POST' || (issuer.authorizeMethod === 'auto' && ehr && hasCapability(doc, 'authorize-post'));
   core.log('debug', 'smart-launch: launch', { iss, ehr, post });
   const headers = new Headers({ 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
   for (const c of txCookies) headers.append('set-cookie', c);

@@ -3,6 +3,8 @@ import { contextFromTokenResponse, normalizeScope } from '../fhir/context.js';
 import type { SmartCore } from './core.js';
 import { ErrorCode, SessionError, TokenError } from '../errors.js';
 import { toTokenError } from '../oauth/client.js';
+import { newCapture } from '../oauth/token-response.js';
+import { decodeJwt } from 'jose';
 import type { SessionData } from '../session/types.js';
 
 /**
@@ -69,19 +71,28 @@ export class Refresher {
 
   async #run(data: SessionData): Promise<SessionData> {
     if (!data.refreshToken) throw new SessionError(ErrorCode.SESSION_EXPIRED, 'The access token expired and there is no refresh token: launch the app again', { status: 401 });
-    const issuer = this.core.cfg.issuers.get(data.iss);
+    const issuer = this.core.issuer(data.iss);
     if (!issuer) throw new SessionError(ErrorCode.SESSION_EXPIRED, 'This EHR is no longer configured', { status: 401 });
-    const conf = this.core.oauth(issuer, await this.core.keysFor(issuer), { issuer: data.issuer, tokenEndpoint: data.tokenEndpoint });
+    // The id_token (optional on refresh) is taken out before openid-client sees it: see below.
+    const capture = newCapture();
+    const conf = this.core.oauth(issuer, await this.core.keysFor(issuer), { issuer: data.issuer, tokenEndpoint: data.tokenEndpoint }, capture);
     let tokens: Awaited<ReturnType<typeof oidc.refreshTokenGrant>>;
     try {
       // SMART app-launch step 7: same client authentication as the code exchange.
       tokens = await oidc.refreshTokenGrant(conf, data.refreshToken);
     } catch (e) {
       const err = toTokenError(e, 'The token refresh', ErrorCode.REFRESH_FAILED);
-      // RFC 6749 5.2: invalid_grant means the grant is gone; the session ends.
-      if (err.oauth?.error === 'invalid_grant') throw new SessionError(ErrorCode.SESSION_EXPIRED, 'The EHR ended this session (refresh token no longer valid): launch the app again', { status: 401, cause: err });
+      // RFC 6749 5.2: an OAuth error answer (400/401: invalid_grant, or invalid_request from
+      // servers that refuse a rotated token that way) means this refresh token is gone for good:
+      // the session ends once, cleanly. Timeouts and 5xx stay transient.
+      if (refused(e)) throw new SessionError(ErrorCode.SESSION_EXPIRED, 'The EHR ended this session (refresh token no longer valid): launch the app again', { status: 401, cause: err });
       throw err;
     }
+    if (capture.repairs.length) this.core.log('warn', 'smart-launch: the refresh response had malformed optional fields; repaired', { iss: data.iss, fields: capture.repairs });
+    // SMART App Launch 2.2 app-launch step 7 does not require an id_token on refresh. The
+    // identity stays the one verified at sign-in (OIDC Core 12.2: iss and sub must not change);
+    // a refreshed id_token never costs the session its new tokens (smart-launcher: no `aud`).
+    if (capture.idToken) this.#checkRefreshedIdToken(capture.idToken, data, issuer.clientId);
     const now = Math.floor(Date.now() / 1000);
     const ctx = contextFromTokenResponse(tokens as unknown as Record<string, unknown>);
     const next: SessionData = {
@@ -95,9 +106,32 @@ export class Refresher {
       refreshToken: tokens.refresh_token ?? data.refreshToken,
     };
     if (typeof tokens.expires_in === 'number' && tokens.expires_in > 0) next.expiresAt = now + Math.floor(tokens.expires_in);
+    else if (capture.expiresAt) next.expiresAt = capture.expiresAt;
     else delete next.expiresAt;
     if (!next.refreshToken) delete next.refreshToken;
     this.core.log('debug', 'smart-launch: token refreshed', { iss: data.iss, rev: next.rev });
     return next;
   }
+
+  /** A refreshed id_token is not used; one that contradicts the sign-in gets one warning (no token logged). */
+  #checkRefreshedIdToken(idToken: string, data: SessionData, clientId: string): void {
+    let claims: Record<string, unknown>;
+    try {
+      claims = decodeJwt(idToken);
+    } catch {
+      this.core.log('warn', 'smart-launch: ignored a refreshed id_token that is not a JWT; identity from sign-in kept', { iss: data.iss });
+      return;
+    }
+    const before = data.idTokenClaims;
+    const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    // OIDC Core 12.2: iss, sub and aud as at sign-in.
+    const problem = !aud.includes(clientId) ? 'aud' : before && claims.iss !== before.iss ? 'iss' : before && claims.sub !== before.sub ? 'sub' : undefined;
+    if (problem) this.core.log('warn', `smart-launch: ignored a refreshed id_token (${problem} check failed); identity from sign-in kept`, { iss: data.iss });
+  }
+}
+
+/** An OAuth error answer from the token endpoint (RFC 6749 5.2): 400, or 401 with a challenge. */
+function refused(e: unknown): boolean {
+  if (e instanceof oidc.ResponseBodyError) return e.status >= 400 && e.status < 500 && e.status !== 408 && e.status !== 429;
+  return e instanceof oidc.WWWAuthenticateChallengeError;
 }

@@ -87,9 +87,12 @@ export function createSmart(config: SmartConfig): Smart {
           if (!current.refreshToken) return undefined;
           try {
             const next = await core.refresher.refresh(current);
+      const extraHeaders = core.issuer(data.iss)?.headers;
             current = next;
             const cookies = await core.sessions.cookieFor(next, parseCookies(req.cookie), core.secureCookies(req.url));
             if (cookies.length) hooks?.setCookie?.(cookies);
+        // Per-EHR headers (e.g. Epic-Client-ID); the FHIR client never lets them set Authorization.
+        ...(extraHeaders ? { headers: extraHeaders } : {}),
             return next.accessToken;
           } catch (e) {
             core.log('warn', 'smart-launch: refresh after 401 failed', { code: isSmartError(e) ? e.code : 'error' });
@@ -223,14 +226,14 @@ export function createSmart(config: SmartConfig): Smart {
   // The public halves of the configured private_key_jwt keys (RFC 7517 section 5).
   async function jwks(): Promise<Response> {
     const keys = [];
-    for (const issuer of core.cfg.issuers.values()) keys.push(...(await core.keysFor(issuer)));
+    for (const issuer of core.configuredIssuers()) keys.push(...(await core.keysFor(issuer)));
     return jwksResponse(await publicJwks(keys));
   }
 
   /** Imports the keys; a failure is logged through the configured logger, then thrown. */
   async function ready(): Promise<void> {
     try {
-      for (const issuer of core.cfg.issuers.values()) await core.keysFor(issuer);
+      for (const issuer of core.configuredIssuers()) await core.keysFor(issuer);
     } catch (e) {
       core.log('error', `smart-launch: startup failed: ${isSmartError(e) ? e.message : 'could not load the configuration'}`, { code: isSmartError(e) ? e.code : 'error' });
       throw e;

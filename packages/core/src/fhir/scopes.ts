@@ -265,3 +265,34 @@ export class ScopeSet {
 export function parseScopes(input: string | readonly string[] | undefined): ScopeSet {
   return new ScopeSet(split(input).map(parseScope));
 }
+
+/**
+ * The SMART v1 form of requested scopes, for servers that only speak v1 (SMART App Launch 2.2
+ * scopes-and-launch-context, "Scopes for requesting clinical data", v1 `read`/`write`/`*`,
+ * https://hl7.org/fhir/smart-app-launch/scopes-and-launch-context.html): v2 `r`/`s` become
+ * `read`, `c`/`u`/`d` become `write`, both become `*`. A v2 scope constrained by `?` has no v1
+ * form and is left out (`dropped`): its v1 form would ask for more than configured. Other scopes
+ * (openid, fhirUser, launch, offline_access...) are kept as they are; `fhirUser` brings `profile`
+ * along, v1's name for the same claim.
+ */
+export function toV1Scopes(scope: string): { scope: string; dropped: string[] } {
+  const out: string[] = [];
+  const dropped: string[] = [];
+  for (const raw of scope.split(/\s+/).filter(Boolean)) {
+    const s = parseScope(raw);
+    if (s.kind !== 'clinical' || s.version === 1) {
+      out.push(raw);
+      continue;
+    }
+    if (s.query) {
+      dropped.push(raw);
+      continue;
+    }
+    const read = s.permissions.has('r') || s.permissions.has('s');
+    const write = s.permissions.has('c') || s.permissions.has('u') || s.permissions.has('d');
+    out.push(`${s.level}/${s.resourceType}.${read && write ? '*' : read ? 'read' : 'write'}`);
+  }
+  // SMART v1 names the user with `openid profile` (the `profile` claim), v2 with `fhirUser`.
+  if (out.includes('fhirUser') && !out.includes('profile')) out.push('profile');
+  return { scope: [...new Set(out)].join(' '), dropped };
+}

@@ -2,6 +2,7 @@ import * as oidc from 'openid-client';
 import type { ResolvedConfig, ResolvedIssuer } from '../config.js';
 import { ConfigError, ErrorCode, TokenError } from '../errors.js';
 import { pickKey, signClientAssertion, type SigningKey } from './keys.js';
+import { repairingFetch, type TokenResponseCapture } from './token-response.js';
 import { isLoopbackUrl } from '../url.js';
 import { cappedFetch, ResponseTooLargeError } from './limits.js';
 
@@ -15,15 +16,33 @@ export interface AuthServer {
   introspectionEndpoint?: string;
   issParameterSupported?: boolean;
   signingAlgs?: string[];
+  /** `id_token_signing_alg_values_supported` (informative only: see oauth/id-token.ts). */
+  idTokenAlgs?: string[];
 }
 
 /**
- * Client authentication at the token endpoint (SMART checklist 32-36):
- * public -> client_id only; symmetric -> HTTP Basic (RFC 6749 2.3.1, encoded by oauth4webapi);
- * asymmetric -> a fresh private_key_jwt assertion per request, aud = token endpoint, no client_id.
+ * RFC 6749 2.3.1: client_id and secret are form-encoded (application/x-www-form-urlencoded) before
+ * HTTP Basic. The RFC 3986 unreserved characters `-._~` stay as they are: spec-following servers
+ * decode both forms, and servers that don't decode (many) then still match `my-app`.
  */
-export function clientAuth(issuer: Pick<ResolvedIssuer, 'iss' | 'clientType' | 'clientSecret'>, keys: SigningKey[], as: AuthServer): oidc.ClientAuth {
-  if (issuer.clientType === 'confidential-symmetric') return oidc.ClientSecretBasic(issuer.clientSecret!);
+export function basicCredential(clientId: string, secret: string): string {
+  const enc = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+');
+  return `Basic ${Buffer.from(`${enc(clientId)}:${enc(secret)}`).toString('base64')}`;
+}
+
+/**
+ * Client authentication at the token endpoint (SMART App Launch 2.2 "Client Authentication",
+ * https://hl7.org/fhir/smart-app-launch/client-authentication.html):
+ * public -> client_id only; symmetric -> HTTP Basic (RFC 6749 2.3.1);
+ * asymmetric -> a fresh private_key_jwt assertion per request, aud = token endpoint, no client_id,
+ * with `jku` when the app's JWKS URL is configured.
+ */
+export function clientAuth(issuer: Pick<ResolvedIssuer, 'iss' | 'clientType' | 'clientSecret' | 'jwksUrl'>, keys: SigningKey[], as: AuthServer): oidc.ClientAuth {
+  if (issuer.clientType === 'confidential-symmetric') {
+    return (_as, client, _body, headers) => {
+      headers.set('authorization', basicCredential(client.client_id, issuer.clientSecret!));
+    };
+  }
   if (issuer.clientType === 'confidential-asymmetric') {
     const key = pickKey(keys, as.signingAlgs);
     if (!key) {
@@ -31,17 +50,27 @@ export function clientAuth(issuer: Pick<ResolvedIssuer, 'iss' | 'clientType' | '
     }
     return async (_as, client, body) => {
       body.set('client_assertion_type', 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
-      body.set('client_assertion', await signClientAssertion(key, client.client_id, as.tokenEndpoint));
+      body.set('client_assertion', await signClientAssertion(key, client.client_id, as.tokenEndpoint, issuer.jwksUrl));
     };
   }
   return oidc.None();
 }
 
+/** Adds the issuer's extra headers (e.g. Epic-Client-ID) to every request to its servers. */
+export function withHeaders(base: typeof fetch, headers: Record<string, string> | undefined): typeof fetch {
+  if (!headers || !Object.keys(headers).length) return base;
+  return (input, init) => {
+    const h = new Headers(init?.headers);
+    for (const [k, v] of Object.entries(headers)) if (!h.has(k)) h.set(k, v);
+    return base(input, { ...init, headers: h });
+  };
+}
+
 /** An openid-client Configuration for one client at one authorization server. */
 export function oauthConfiguration(
   cfg: Pick<ResolvedConfig, 'httpTimeoutMs' | 'fetch' | 'allowInsecureHttp'> & { maxResponseBytes?: number },
-  issuer: Pick<ResolvedIssuer, 'iss' | 'clientId' | 'clientType' | 'clientSecret'>,
-  keys: SigningKey[], as: AuthServer): oidc.Configuration {
+  issuer: Pick<ResolvedIssuer, 'iss' | 'clientId' | 'clientType' | 'clientSecret' | 'jwksUrl' | 'headers'>,
+  keys: SigningKey[], as: AuthServer, capture?: TokenResponseCapture): oidc.Configuration {
   const server: oidc.ServerMetadata = {
     issuer: as.issuer,
     token_endpoint: as.tokenEndpoint,
@@ -53,8 +82,10 @@ export function oauthConfiguration(
   };
   const conf = new oidc.Configuration(server, issuer.clientId, {}, clientAuth(issuer, keys, as));
   conf.timeout = Math.ceil(cfg.httpTimeoutMs / 1000);
+  // Token responses are repaired and their id_token taken out (verified in oauth/id-token.ts).
   // Token, revocation and JWKS answers are read capped (oauth/limits.ts), never whole into memory.
-  const f = cappedFetch(cfg.fetch, cfg.maxResponseBytes);
+  let f = withHeaders(cappedFetch(cfg.fetch, cfg.maxResponseBytes), issuer.headers);
+  if (capture) f = repairingFetch(f, as.tokenEndpoint, capture);
   conf[oidc.customFetch] = (url, options) => f(url, options as RequestInit);
   // Discovery already refused http endpoints off loopback unless dangerously allowed.
   const endpoints = [as.tokenEndpoint, as.jwksUri, as.revocationEndpoint, as.introspectionEndpoint].filter((u): u is string => !!u);
@@ -64,8 +95,6 @@ export function oauthConfiguration(
     }
     oidc.allowInsecureRequests(conf);
   }
-  // SMART app-launch: the id_token signature is checked against the issuer's JWKS.
-  if (as.jwksUri) oidc.enableNonRepudiationChecks(conf);
   return conf;
 }
 

@@ -198,7 +198,8 @@ export function fromCapabilityStatement(cs: Record<string, unknown>): Record<str
     const ext = security?.extension?.find((e) => e?.url === OAUTH_URIS);
     if (!ext?.extension) continue;
     const uri = (name: string) => ext.extension!.find((e) => e?.url === name)?.valueUri;
-    const doc: Record<string, unknown> = { capabilities: ['launch-ehr', 'launch-standalone', 'client-public', 'client-confidential-symmetric'] };
+    // A server known only by its CapabilityStatement is a SMART v1 server: v1 scopes (permission-v1).
+    const doc: Record<string, unknown> = { capabilities: ['launch-ehr', 'launch-standalone', 'client-public', 'client-confidential-symmetric', 'permission-v1'] };
     const map = { authorize: 'authorization_endpoint', token: 'token_endpoint', register: 'registration_endpoint', manage: 'management_endpoint', introspect: 'introspection_endpoint', revoke: 'revocation_endpoint' } as const;
     for (const [k, f] of Object.entries(map)) if (uri(k)) doc[f] = uri(k);
     return doc.token_endpoint ? doc : undefined;

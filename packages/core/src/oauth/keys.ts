@@ -68,12 +68,14 @@ async function finish(key: CryptoKey, jwk: JWK, alg: AssertionAlg): Promise<Sign
 /**
  * A one-time client assertion (SMART client-confidential-asymmetric; RFC 7523):
  * header alg RS384|ES384, kid, typ JWT; iss = sub = client_id, aud = token endpoint,
- * exp <= 5 minutes ahead, unique jti.
+ * exp <= 5 minutes ahead, unique jti. `jku`: the TLS URL of the app's JWK Set, when the app
+ * publishes one (SMART App Launch 2.2 client-confidential-asymmetric, "Authenticating to the Token
+ * endpoint": jku SHALL match a pre-registered value; Epic uses it to find the key).
  */
-export async function signClientAssertion(key: SigningKey, clientId: string, tokenEndpoint: string): Promise<string> {
+export async function signClientAssertion(key: SigningKey, clientId: string, tokenEndpoint: string, jku?: string): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({})
-    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT', ...(jku ? { jku } : {}) })
     .setIssuer(clientId)
     .setSubject(clientId)
     .setAudience(tokenEndpoint)
