@@ -3,7 +3,6 @@ import './hold-notices.js';
 import { createServer } from 'node:net';
 import type { Resource } from '@medplum/fhirtypes';
 import type { ClientMetadata } from './client-metadata.js';
-import type Provider from 'oidc-provider';
 import { FailureInjector, type SimulatedFailure } from './failures.js';
 import { loadData } from './fhir/data.js';
 import { LaunchStore, type LaunchRequest } from './launch-context.js';
@@ -13,10 +12,12 @@ import { resolveOptions, type SandboxOptions } from './options.js';
 import { JwtAccessTokens } from './profiles/jwt-access-tokens.js';
 import { CERNER_TENANTS, LAUNCHER_EHR_FHIR_PATH, type SandboxProfile } from './profiles/profiles.js';
 import { createSandboxServer, listen } from './server.js';
+import type { Realm } from './realm.js';
 import type { SandboxState } from './state.js';
 import { TokenStats } from './stats.js';
 import { releaseImportNotices, sandboxStarted } from './quiet.js';
-import { issueToken, seed, type IssuedToken, type IssueTokenRequest, type SeedInput } from './testing.js';
+import { issueToken, seed } from './testing.js';
+import type { IssuedToken, IssueTokenRequest, SeedInput } from './testing-types.js';
 
 releaseImportNotices();
 
@@ -25,7 +26,7 @@ export type { SandboxOptions } from './options.js';
 export type { SimulatedFailure, SimulatedFailureKind } from './failures.js';
 export type { LaunchRequest, TokenContext, FhirContextItem } from './launch-context.js';
 export type { ClientMetadata };
-export type { IssuedToken, IssueTokenRequest, SeedInput } from './testing.js';
+export type { IssuedToken, IssueTokenRequest, SeedInput } from './testing-types.js';
 export { SANDBOX_PROFILES, CERNER_TENANTS, MEDPLUM_CLIENT, type SandboxProfile } from './profiles/profiles.js';
 
 /** One authorization server + FHIR base pair. Every profile has one, cerner has one per tenant. */
@@ -90,13 +91,6 @@ async function freePort(host: string): Promise<number> {
   return port;
 }
 
-export interface Realm {
-  state: SandboxState;
-  provider: Provider;
-  store: SandboxStore;
-  /** FHIR base paths served by this realm: the first is the standalone base. */
-  fhirPaths: string[];
-}
 
 /** Starts a SMART App Launch 2.x sandbox: authorization server (oidc-provider) + FHIR R4 (Medplum). */
 export async function startSandbox(input: SandboxOptions = {}): Promise<Sandbox> {

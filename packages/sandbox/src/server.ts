@@ -4,7 +4,7 @@ import { makeControlHandler } from './control.js';
 import { makeEhrHandler } from './ehr/launch.js';
 import { makeFhirHandler } from './fhir/handler.js';
 import { CORS_HEADERS, sendJson } from './http.js';
-import type { Realm } from './index.js';
+import type { Realm } from './realm.js';
 import { makeOidcFront } from './oidc/front.js';
 import { makeInteractionHandler } from './oidc/interactions.js';
 import { SMART_STYLE } from './smart-configuration.js';
