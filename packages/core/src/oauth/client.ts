@@ -137,5 +137,9 @@ export function toTokenError(e: unknown, what: string, code: typeof ErrorCode.TO
   if (/JWT|JWS|ID Token|id_token|nonce|signature/i.test(detail) || (typeof err?.code === 'string' && /JWT|KEY_SELECTION/.test(err.code))) {
     return new TokenError(ErrorCode.ID_TOKEN_INVALID, `${what} failed: the id_token is invalid (${detail.slice(0, 120)})`, { cause: redacted(e), status: 502 });
   }
+  // A 200 that is not a token response (RFC 6749 5.1): not JSON, no access_token, no Bearer token_type.
+  if (err?.code === 'OAUTH_INVALID_RESPONSE' || err?.code === 'OAUTH_RESPONSE_IS_NOT_JSON' || err?.code === 'OAUTH_PARSE_ERROR') {
+    return new TokenError(ErrorCode.TOKEN_RESPONSE_INVALID, `${what} failed: the token response is invalid (${detail.slice(0, 120) || err.code})`, { cause: redacted(e), status: 502 });
+  }
   return new TokenError(code, `${what} failed: ${detail.slice(0, 120) || err?.code || 'error'}`, { cause: redacted(e), status: 502 });
 }
