@@ -14,7 +14,8 @@ const load = (c: SmartConfig, cookie: string) => createSmart(c).session({ cookie
 describe('sessionCookie', () => {
   it('is a session the app accepts, with sane defaults', async () => {
     const cookie = await sessionCookie(config, { patient: 'Patient/123', fhirUser: 'Practitioner/9', accessToken: 'plain-access-token' });
-    expect(cookie).toMatch(/^smart_session=[^;]+$/);
+    // One launch slot (ADR 0008): `smart_session~<handle>`.
+    expect(cookie).toMatch(/^smart_session~[\w-]{10}=[^;]+$/);
     expect(cookie).not.toContain('plain-access-token'); // sealed, not just encoded
     const { context } = await load(config, cookie);
     expect(context).toMatchObject({ serverUrl: ISS, patient: '123', fhirUser: `${ISS}/Practitioner/9`, scope: 'launch openid fhirUser patient/*.rs', tokenType: 'Bearer' });
@@ -46,7 +47,7 @@ describe('sessionCookie', () => {
     // Random ids: a session too large for one cookie even when compressed.
     const big = Array.from({ length: 50 }, () => ({ reference: `DocumentReference/${randomBytes(60).toString('base64url')}`, role: 'launch' }));
     const cookie = await sessionCookie(named, { patient: '1', fhirContext: big });
-    expect(cookie).toMatch(/^my_app=.*; my_app\.1=/);
+    expect(cookie).toMatch(/^my_app~([\w-]{10})=.*; my_app~\1\.1=/);
     expect((await load(named, cookie)).context?.fhirContext).toHaveLength(50);
   });
 
