@@ -40,7 +40,7 @@ const claimsFor = (nonce: string | null, over: Record<string, unknown> = {}) => 
 const tokens = (over: Record<string, unknown> = {}) => ({ access_token: 'AT-1', token_type: 'Bearer', expires_in: 3600, scope: 'launch/patient openid fhirUser offline_access patient/*.rs', patient: 'p1', refresh_token: 'RT-1', ...over });
 
 /** Launch + callback; `body` builds the token response from the authorize request's nonce. */
-async function login(smart: Smart, body: (nonce: string | null) => Promise<Record<string, unknown>> | Record<string, unknown>, launchQuery = '') {
+async function login(smart: Smart, body: (nonce: string | null) => Promise<Record<string, unknown>> | Record<string, unknown>, launchQuery = '', callbackIss = as.url) {
   const launch = (await smart.handle(new Request(`${APP}/launch${launchQuery}`, { headers: { accept: 'application/json' } })))!;
   if (launch.status !== 302) throw new Error(`launch answered ${launch.status}: ${await launch.text()}`);
   const authorize = new URL(launch.headers.get('location')!);
@@ -48,7 +48,7 @@ async function login(smart: Smart, body: (nonce: string | null) => Promise<Recor
   const b = await body(authorize.searchParams.get('nonce'));
   as.tokenResponse = async () => ({ status: 200, body: b });
   try {
-    const res = (await smart.handle(new Request(`${APP}/callback?code=c&state=${authorize.searchParams.get('state')}&iss=${encodeURIComponent(as.url)}`, { headers: { cookie: cookiesOf(launch), accept: 'application/json' } })))!;
+    const res = (await smart.handle(new Request(`${APP}/callback?code=c&state=${authorize.searchParams.get('state')}&iss=${encodeURIComponent(callbackIss)}`, { headers: { cookie: cookiesOf(launch), accept: 'application/json' } })))!;
     return { res, authorize, cookie: sessionCookie(res.headers.getSetCookie()) };
   } finally {
     as.tokenResponse = saved;
@@ -71,7 +71,7 @@ describe('refresh keeps good tokens when the optional id_token is bad', () => {
     const { smart, logs } = make();
     const cookie = await expiringLogin(smart);
     const badIdToken = await as.signIdToken({ iss: as.url, sub: 'u1', exp: now() + 300, iat: now(), fhirUser: 'Practitioner/someone-else' });
-    as.tokenResponse = async () => ({ status: 200, body: { access_token: 'AT-2', token_type: 'bearer', expires_in: 3600, refresh_token: 'RT-2', scope: 'launch/patient openid fhirUser offline_access patient/*.rs', id_token: badIdToken } });
+    as.tokenResponse = async () => ({ status: 200, body: { access_token: 'AT-2', token_type: 'bearer', expires_in: 30, refresh_token: 'RT-2', scope: 'launch/patient openid fhirUser offline_access patient/*.rs', id_token: badIdToken } });
     const s = await context(smart, cookie);
     expect(s.error).toBeUndefined();
     expect(s.context).toMatchObject({ accessToken: 'AT-2', fhirUser: `${as.fhirBase}/Practitioner/pr1` });
@@ -193,7 +193,8 @@ describe('sign-in with openid', () => {
     as.smartConfig = bare;
     as.openidConfigs['/fhir/.well-known/openid-configuration'] = { issuer: as.fhirBase, jwks_uri: `${as.url}/jwks`, token_endpoint: `${as.url}/token` };
     const { smart } = make();
-    const { res, cookie } = await login(smart, async (nonce) => tokens({ id_token: await as.signIdToken(claimsFor(nonce, { iss: as.fhirBase })) }));
+    // RFC 9207: the authorization response's iss is that OpenID issuer too.
+    const { res, cookie } = await login(smart, async (nonce) => tokens({ id_token: await as.signIdToken(claimsFor(nonce, { iss: as.fhirBase })) }), '', as.fhirBase);
     expect(res.status).toBe(302);
     expect((await context(smart, cookie)).context?.fhirUser).toBe(`${as.fhirBase}/Practitioner/pr1`);
   });
