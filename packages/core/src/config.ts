@@ -14,8 +14,13 @@ export interface SmartIssuerConfig {
    */
   iss: string;
   clientId: string;
-  /** Confidential symmetric client (client_secret_basic). */
+  /** Confidential symmetric client (client_secret_basic, or client_secret_post: `tokenEndpointAuthMethod`). */
   clientSecret?: string;
+  /**
+   * How a `clientSecret` is sent to the token endpoint (RFC 6749 section 2.3.1): HTTP Basic
+   * (`client_secret_basic`, the default) or in the form body (`client_secret_post`), as registered.
+   */
+  tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post';
   /** Confidential asymmetric client (private_key_jwt). One key or several (the first signs). */
   privateKey?: PrivateKeyInput | PrivateKeyInput[];
   /** Signing algorithm for private_key_jwt; default from the key (RS384 for RSA, ES384 for EC). */
@@ -269,6 +274,9 @@ export function resolveConfig(config: SmartConfig): ResolvedConfig {
       if (typeof k !== 'string' && (typeof k !== 'object' || k === null)) fail(`${key}.privateKey`, 'must be a JWK or a PEM string');
     }
     if (raw.clientSecret && privateKeys.length) fail(key, 'set either `clientSecret` or `privateKey`, not both');
+    if (raw.tokenEndpointAuthMethod !== undefined && (!raw.clientSecret || !['client_secret_basic', 'client_secret_post'].includes(raw.tokenEndpointAuthMethod))) {
+      fail(`${key}.tokenEndpointAuthMethod`, 'must be "client_secret_basic" or "client_secret_post", with a `clientSecret`');
+    }
     if (raw.alg !== undefined && raw.alg !== 'RS384' && raw.alg !== 'ES384') fail(`${key}.alg`, 'must be "RS384" or "ES384"');
     const authorizeMethod = raw.authorizeMethod ?? 'auto';
     if (!['GET', 'POST', 'auto'].includes(authorizeMethod)) fail(`${key}.authorizeMethod`, 'must be "GET", "POST" or "auto"');

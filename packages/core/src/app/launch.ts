@@ -71,7 +71,10 @@ function checkCapabilities(doc: SmartConfiguration, issuer: ResolvedIssuer, ehr:
   const methods = doc.token_endpoint_auth_methods_supported;
   if (Array.isArray(methods) && methods.length) {
     if (issuer.clientType === 'confidential-asymmetric' && !methods.includes('private_key_jwt')) throw missing('private_key_jwt client authentication');
-    if (issuer.clientType === 'confidential-symmetric' && !methods.includes('client_secret_basic')) throw missing('client_secret_basic client authentication');
+    const secretMethod = issuer.tokenEndpointAuthMethod ?? 'client_secret_basic';
+    if (issuer.clientType === 'confidential-symmetric' && !methods.includes(secretMethod)) {
+      throw missing(`${secretMethod} client authentication${methods.includes('client_secret_post') ? ' (the server lists client_secret_post: set `tokenEndpointAuthMethod`)' : ''}`);
+    }
   }
   // SMART 2.0: S256 SHALL be supported; a server offering only `plain` is refused.
   const pkce = doc.code_challenge_methods_supported;

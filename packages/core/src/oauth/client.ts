@@ -37,7 +37,9 @@ export function basicCredential(clientId: string, secret: string): string {
  * asymmetric -> a fresh private_key_jwt assertion per request, aud = token endpoint, no client_id,
  * with `jku` when the app's JWKS URL is configured.
  */
-export function clientAuth(issuer: Pick<ResolvedIssuer, 'iss' | 'clientType' | 'clientSecret' | 'jwksUrl'>, keys: SigningKey[], as: AuthServer): oidc.ClientAuth {
+export function clientAuth(issuer: Pick<ResolvedIssuer, 'iss' | 'clientType' | 'clientSecret' | 'jwksUrl' | 'tokenEndpointAuthMethod'>, keys: SigningKey[], as: AuthServer): oidc.ClientAuth {
+  // RFC 6749 2.3.1: client_id and client_secret in the request body, for clients registered so.
+  if (issuer.clientType === 'confidential-symmetric' && issuer.tokenEndpointAuthMethod === 'client_secret_post') return oidc.ClientSecretPost(issuer.clientSecret!);
   if (issuer.clientType === 'confidential-symmetric') {
     return (_as, client, _body, headers) => {
       headers.set('authorization', basicCredential(client.client_id, issuer.clientSecret!));
@@ -69,7 +71,7 @@ export function withHeaders(base: typeof fetch, headers: Record<string, string> 
 /** An openid-client Configuration for one client at one authorization server. */
 export function oauthConfiguration(
   cfg: Pick<ResolvedConfig, 'httpTimeoutMs' | 'fetch' | 'allowInsecureHttp'> & { maxResponseBytes?: number },
-  issuer: Pick<ResolvedIssuer, 'iss' | 'clientId' | 'clientType' | 'clientSecret' | 'jwksUrl' | 'headers'>,
+  issuer: Pick<ResolvedIssuer, 'iss' | 'clientId' | 'clientType' | 'clientSecret' | 'jwksUrl' | 'headers' | 'tokenEndpointAuthMethod'>,
   keys: SigningKey[], as: AuthServer, capture?: TokenResponseCapture): oidc.Configuration {
   const server: oidc.ServerMetadata = {
     issuer: as.issuer,

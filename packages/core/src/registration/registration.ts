@@ -170,9 +170,12 @@ export async function registerClient(iss: string, metadata: ClientRegistrationMe
  * Turns a registration into one entry of `SmartConfig.issuers`. Asymmetric clients need the
  * private key(s) they registered; the redirect URI is the registered one when there is only one.
  */
-export function issuerConfigFrom(client: RegisteredClient, extra: Partial<Omit<SmartIssuerConfig, 'iss' | 'clientId' | 'clientSecret'>> = {}): SmartIssuerConfig {
+export function issuerConfigFrom(client: RegisteredClient, extra: Partial<Omit<SmartIssuerConfig, 'iss' | 'clientId' | 'clientSecret' | 'tokenEndpointAuthMethod'>> = {}): SmartIssuerConfig {
   const out: SmartIssuerConfig = { ...extra, iss: client.iss, clientId: client.clientId };
-  if (client.tokenEndpointAuthMethod === 'client_secret_basic' || client.tokenEndpointAuthMethod === 'client_secret_post') out.clientSecret = client.clientSecret!;
+  if (client.tokenEndpointAuthMethod === 'client_secret_basic' || client.tokenEndpointAuthMethod === 'client_secret_post') {
+    out.clientSecret = client.clientSecret!;
+    out.tokenEndpointAuthMethod = client.tokenEndpointAuthMethod;
+  }
   if (client.tokenEndpointAuthMethod === 'private_key_jwt' && extra.privateKey === undefined) {
     throw new ConfigError(`issuerConfigFrom: client ${client.clientId} uses private_key_jwt; pass its \`privateKey\``);
   }
