@@ -2,7 +2,10 @@ import { DiscoveryError, ErrorCode } from '../errors.js';
 import { isSecureEnough, normalizeBaseUrl } from '../url.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, readCapped } from './limits.js';
 
-/** `.well-known/smart-configuration`, unknown fields kept (SMART checklist A.3). */
+/**
+ * `.well-known/smart-configuration`, unknown fields kept (SMART App Launch 2.2 "Conformance",
+ * https://hl7.org/fhir/smart-app-launch/conformance.html: servers may add fields).
+ */
 export interface SmartConfiguration {
   issuer?: string;
   jwks_uri?: string;
@@ -81,7 +84,8 @@ export class Discovery {
   async #load(base: string, fallback: boolean): Promise<{ doc: SmartConfiguration; fallback: boolean }> {
     let firstError: unknown;
     try {
-      // SMART checklist 1: append to the base even when it has a path.
+      // SMART App Launch 2.2 Conformance: the document is at `{base}/.well-known/smart-configuration`,
+      // appended to the base even when it has a path.
       const doc = await this.#fetchJson(`${base}/.well-known/smart-configuration`);
       return { doc: validate(resolveEndpoints(doc, base), base, this.options.allowInsecureHttp), fallback: false };
     } catch (e) {
@@ -111,7 +115,7 @@ export class Discovery {
     let at = url;
     for (let hop = 0; ; hop++) {
       try {
-        // Epic answers XML to /metadata without an Accept header (EHR-QUIRKS 5).
+        // Some EHRs (Epic) answer XML to /metadata without an Accept header (FHIR R4 http.html#mime-type).
         // Redirects are handled here, not by fetch: each Location is checked before it is requested.
         res = await this.options.fetch(at, { headers: { accept: 'application/json, application/fhir+json;q=0.9' }, redirect: 'manual', signal });
       } catch (e) {
@@ -152,7 +156,7 @@ export class Discovery {
   }
 }
 
-/** SMART 2.1+: relative endpoint URLs resolve against the FHIR base (checklist 4). */
+/** Relative endpoint URLs resolve against the FHIR base (RFC 3986 5.2; lenient: SMART wants absolute URLs). */
 function resolveEndpoints(doc: Record<string, unknown>, base: string): Record<string, unknown> {
   const out = { ...doc };
   for (const f of ENDPOINT_FIELDS) {
@@ -190,7 +194,10 @@ function validate(doc: Record<string, unknown>, base: string, allowInsecure: boo
   } as SmartConfiguration;
 }
 
-/** SMART v1: `rest.security.extension[oauth-uris]` of the CapabilityStatement (checklist 7). */
+/**
+ * SMART v1: `rest.security.extension[oauth-uris]` of the CapabilityStatement
+ * (SMART App Launch 1.0, http://hl7.org/fhir/smart-app-launch/1.0.0/conformance/).
+ */
 export function fromCapabilityStatement(cs: Record<string, unknown>): Record<string, unknown> | undefined {
   const rest = Array.isArray(cs.rest) ? (cs.rest as Record<string, unknown>[]) : [];
   for (const r of rest) {
