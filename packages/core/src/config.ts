@@ -70,6 +70,14 @@ export interface SmartSessionConfig {
    * limit. A bigger session fails the sign-in (`session_too_large`): configure `store` instead.
    */
   maxCookieBytes?: number;
+  /**
+   * Concurrent launches (tabs, EHR activities) one browser may hold, each its own session; at a
+   * new launch beyond it the oldest ends. Default 5. Cookie mode also keeps all of them together
+   * within `maxCookieBytes` (older launches end first). See docs/several-launches.md.
+   */
+  maxLaunches?: number;
+  /** Query parameter that names a page's launch (`/?smart_launch=<handle>`). Default 'smart_launch'. */
+  launchParam?: string;
 }
 
 export interface SmartRoutes {
@@ -321,6 +329,9 @@ export function resolveConfig(config: SmartConfig): ResolvedConfig {
   if (s.sameSite === 'none' && s.secure === false) fail('session.secure', 'must not be false with sameSite "none" (browsers drop such cookies)');
   const cookieName = s.cookieName ?? 'smart_session';
   if (!/^[A-Za-z0-9_\-]+$/.test(cookieName)) fail('session.cookieName', 'may only contain letters, digits, "_" and "-"');
+  const launchParam = s.launchParam ?? 'smart_launch';
+  if (typeof launchParam !== 'string' || !/^[A-Za-z0-9_\-]{1,40}$/.test(launchParam)) fail('session.launchParam', 'must be 1-40 letters, digits, "_" or "-"');
+  if (s.maxLaunches !== undefined && (!Number.isInteger(s.maxLaunches) || s.maxLaunches < 1 || s.maxLaunches > 50)) fail('session.maxLaunches', 'must be an integer from 1 to 50');
   if (s.store !== undefined && (typeof s.store.get !== 'function' || typeof s.store.set !== 'function' || typeof s.store.delete !== 'function')) {
     fail('session.store', 'must implement get(), set() and delete()');
   }
@@ -358,7 +369,8 @@ export function resolveConfig(config: SmartConfig): ResolvedConfig {
       sameSite: s.sameSite ?? 'lax',
       maxAge: num('session.maxAge', s.maxAge, 8 * 3600, 60),
       maxCookieBytes: num('session.maxCookieBytes', s.maxCookieBytes, 7 * 1024, 1024),
-    issuerTemplates,
+      maxLaunches: s.maxLaunches ?? 5,
+      launchParam,
     },
     routes,
     afterLoginPath: checkPath('afterLoginPath', config.afterLoginPath ?? '/'),

@@ -33,6 +33,8 @@ export const ErrorCode = {
   // session
   SESSION_STORE_UNAVAILABLE: 'session_store_unavailable',
   SESSION_TOO_LARGE: 'session_too_large',
+  LAUNCH_AMBIGUOUS: 'launch_ambiguous',
+  LAUNCH_NOT_FOUND: 'launch_not_found',
   NOT_AUTHENTICATED: 'not_authenticated',
   INSUFFICIENT_SCOPE: 'insufficient_scope',
   // resource server: a malformed bearer request (RFC 6750 section 3.1 invalid_request)

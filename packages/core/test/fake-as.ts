@@ -94,7 +94,7 @@ export const FAKE_APP = 'http://127.0.0.1:3999';
 
 export const cookiesOf = (res: Response): string => res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
 export const sessionCookie = (setCookies: string[]): string =>
-  setCookies.filter((c) => c.startsWith('smart_session=') || c.startsWith('smart_session.')).map((c) => c.split(';')[0]).join('; ');
+  setCookies.filter((c) => c.startsWith('smart_session~') && !/Max-Age=0/.test(c)).map((c) => c.split(';')[0]).join('; ');
 
 /** A token response for the fake AS: patient p1, 1 h, a refresh token; override any field. */
 export const fakeTokens = (over: Record<string, unknown> = {}) => ({ access_token: 'AT-1', token_type: 'Bearer', expires_in: 3600, scope: 'launch/patient patient/*.rs offline_access', patient: 'p1', refresh_token: 'RT-1', ...over });

@@ -81,7 +81,7 @@ describe('session lifecycle', () => {
     const r = await smart.session({ cookie, url: `${APP}/` });
     expect(r.context).toBeNull();
     expect(r.error?.code).toBe('session_expired');
-    expect(r.setCookie.some((c) => /^smart_session=;.*Max-Age=0/.test(c))).toBe(true);
+    expect(r.setCookie.some((c) => /^smart_session~[^=]+=;.*Max-Age=0/.test(c))).toBe(true);
   });
 
   it('logout revokes the refresh token at the revocation endpoint', async () => {
@@ -89,7 +89,8 @@ describe('session lifecycle', () => {
     const cookie = await fakeLogin(smart, as, tokens());
     const res = (await smart.handle(new Request(`${APP}/logout?returnTo=%2Fbye`, { headers: { cookie } })))!;
     expect(res.status).toBe(302);
-    expect(res.headers.get('location')).toBe('/bye');
+    // ADR 0008: back to returnTo naming the ended launch, so that tab never falls back to another one.
+    expect(res.headers.get('location')).toMatch(/^\/bye\?smart_launch=[A-Za-z0-9_-]{10}$/);
     const revoke = as.requests.find((r) => r.path === '/revoke')!;
     expect(new URLSearchParams(revoke.body).get('token')).toBe('RT-1');
     expect(new URLSearchParams(revoke.body).get('token_type_hint')).toBe('refresh_token');

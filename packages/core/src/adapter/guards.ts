@@ -32,7 +32,8 @@ export interface SessionGuardInput {
  */
 export function guardSession(input: SessionGuardInput): GuardAnswer | undefined {
   if (!input.context) {
-    if (input.json) return notAuthenticated(input.error);
+    // Several launches and none named (ADR 0008): a 409 for every client, never a new launch.
+    if (input.json || input.error?.code === ErrorCode.LAUNCH_AMBIGUOUS) return notAuthenticated(input.error);
     const target = input.onMissing && input.onMissing !== 'launch' ? input.onMissing : launchLocation(input.launchPath, input.returnTo);
     return launchRedirect(target);
   }
@@ -67,7 +68,7 @@ export function prefersJson(req: { accept?: string | null; requestedWith?: strin
 /** No session: 401 (or the session error's 5xx, e.g. a store outage, so clients retry). */
 export function notAuthenticated(error?: SmartError): GuardAnswer {
   return {
-    status: error?.status && error.status >= 500 ? error.status : 401,
+    status: error?.status && (error.status >= 500 || error.code === ErrorCode.LAUNCH_AMBIGUOUS) ? error.status : 401,
     headers: { 'www-authenticate': 'Bearer', 'cache-control': 'no-store' },
     body: { error: error?.code ?? ErrorCode.NOT_AUTHENTICATED, message: error?.message ?? 'No SMART session: launch the app first' },
   };

@@ -148,9 +148,10 @@ export function nodeMiddleware(smart: Smart): (req: unknown, res: unknown, next:
       req.smart = result.context;
       if (result.error) req.smartError = result.error;
       appendSetCookie(res, result.setCookie);
+      if (result.response) return void sendResponse(res, result.response).catch(next);
       next();
     };
-    const lookup = { cookie: req.headers.cookie, origin: nodeOriginSource(req), target: requestTarget(req) };
+    const lookup = { cookie: req.headers.cookie, origin: nodeOriginSource(req), target: requestTarget(req), method: req.method };
     const result = resolveSession(smart, lookup, { setCookie: (values) => appendSetCookie(res, values) });
     if ('then' in result) result.then(apply, next);
     else apply(result);

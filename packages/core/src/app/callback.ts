@@ -8,7 +8,8 @@ import { toTokenError } from '../oauth/client.js';
 import { parseScopes } from '../fhir/scopes.js';
 import type { SessionData } from '../session/types.js';
 import { openTransaction, transactionCookieName, type Transaction } from './transaction.js';
-import { clearChunked, parseCookies } from '../session/cookies.js';
+import { clearChunked, cookieHeaderBytes, parseCookies } from '../session/cookies.js';
+import { newLaunchHandle, withLaunchParam } from '../session/launch-handle.js';
 
 /** GET {callback}?code=&state=[&iss=] or ?error=&state=. Returns a redirect to `returnTo`. */
 export async function handleCallback(core: SmartCore, request: Request, url: URL): Promise<Response> {
@@ -68,14 +69,18 @@ export async function handleCallback(core: SmartCore, request: Request, url: URL
     const claims = await identity(core, issuer, tx, capture.idToken);
     const session = sessionFromTokens(core, tokens, tx.iss, tx.scope, tx.as, claims, capture.expiresAt);
     const cookies = parseCookies(cookieHeader);
-    // A new session id at every login (session fixation); any previous session ends.
-    const previous = await core.sessions.load(cookies).catch(() => undefined);
-    if (previous) await core.cfg.session.store?.delete(previous.data.sid);
+    // A new session id at every login (session fixation), in a new slot with its own launch
+    // handle (ADR 0008): the browser's other launches (other tabs, other patients) stay as they are.
+    session.slot = newLaunchHandle();
     const setCookies = await core.sessions.save(session, cookies, secure);
-    core.log('debug', 'smart-launch: signed in', { iss: tx.iss, patient: session.patient ? 'yes' : 'no' });
-    const headers = new Headers({ location: tx.returnTo, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
-    for (const c of clearTx) headers.append('set-cookie', c);
-    for (const c of setCookies) headers.append('set-cookie', c);
+    // Bounded: the oldest launches end beyond session.maxLaunches or, in cookie mode, beyond the
+    // cookie budget together with the new one.
+    const { maxLaunches, maxCookieBytes, store } = core.cfg.session;
+    const evicted = await core.sessions.evict(cookies, secure, maxLaunches - 1, store ? Infinity : maxCookieBytes - cookieHeaderBytes(setCookies));
+    core.log('debug', 'smart-launch: signed in', { iss: tx.iss, patient: session.patient ? 'yes' : 'no', evicted: evicted.length > 0 });
+    const location = withLaunchParam(tx.returnTo, core.cfg.session.launchParam, session.slot);
+    const headers = new Headers({ location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+    for (const c of [...clearTx, ...core.sessions.clearLegacy(cookies, secure), ...evicted, ...setCookies]) headers.append('set-cookie', c);
     return new Response(null, { status: 302, headers });
   } catch (e) {
     // The transaction cookie is cleared on failure too (with whatever the error itself clears,

@@ -40,3 +40,14 @@ export function confirmLogoutPage(action: string): string {
 <h1>Log out?</h1><p>Another site asked to end your session with this app.</p>
 <form method="post" action="${escapeHtml(action)}"><button type="submit">Log out</button></form></body></html>`;
 }
+
+/**
+ * Several launches are alive in this browser and the request names none (ADR 0008): say so and
+ * offer to launch again, never show one of them.
+ */
+export function ambiguousLaunchPage(launchPath: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Which patient?</title><style>${STYLE}</style></head><body>
+<h1>Which launch is this page for?</h1><p>This app is open for several patients or EHR sessions in this browser, and this page does not say which one it belongs to, so it shows none of them.</p>
+<p>Go back to the EHR and open the app again for the patient you want, or use the tab that launched it.</p>
+<p>Error code: <code>launch_ambiguous</code></p><p><a href="${escapeHtml(launchPath)}">Launch again</a></p></body></html>`;
+}

@@ -1,27 +1,26 @@
-import * as oidc from 'openid-client';
 import { handleCallback } from './callback.js';
 import type { SmartConfig, SmartRoutes } from '../config.js';
 import type { SmartContext } from '../fhir/context.js';
-import { parseCookies } from '../session/cookies.js';
+import { getCookie, parseCookies } from '../session/cookies.js';
 import { SmartCore } from './core.js';
 import { ErrorCode, SessionError, SmartError, isSmartError } from '../errors.js';
 import { FhirClient } from '../fhir/client.js';
-import { confirmLogoutPage, errorPage, pageHeaders } from './html.js';
+import { errorPage, pageHeaders } from './html.js';
 import { handleLaunch } from './launch.js';
 import { parseScopes, type ScopeSet } from '../fhir/scopes.js';
 import { SessionContext } from '../session/context.js';
 import type { SessionData } from '../session/types.js';
-import { safeReturnPath } from '../url.js';
 import { appOrigin, webOriginSource, type OriginPolicy } from '../origin.js';
 import { jwksResponse, publicJwks } from '../oauth/jwks.js';
+import { chooseLaunch, forwardedHandle, launchAmbiguous, launchNotFound, stickyRedirect, type LaunchRequest } from './launches.js';
+import { handleLogout } from './logout.js';
 
-/** What the adapters pass in for the per-request session lookup (the hot path). */
-export interface SessionRequest {
-  /** The Cookie header. */
-  cookie: string | null | undefined;
-  /** Absolute request URL (decides the Secure cookie attribute on loopback http). */
-  url: string;
-}
+/**
+ * What the adapters pass in for the per-request session lookup (the hot path): the Cookie header,
+ * the absolute request URL (decides the Secure cookie attribute on loopback http), and the headers
+ * and method that tie the request to one of the browser's launches (ADR 0008).
+ */
+export interface SessionRequest extends LaunchRequest {}
 
 export interface SessionHooks {
   /** Receives Set-Cookie values produced later, e.g. by a refresh after a FHIR 401. */
@@ -32,8 +31,18 @@ export interface SessionResult {
   context: SmartContext | null;
   /** Set-Cookie values the response must carry (empty when nothing changed). */
   setCookie: readonly string[];
-  /** Why there is no context when a session existed (expired, refresh failed...). */
+  /** Why there is no context when a session existed (expired, refresh failed, launch ambiguous...). */
   error?: SmartError;
+  /**
+   * The launch the request named or was tied to (ADR 0008), also when it has ended: adapters
+   * forward it to code that can't see the URL (Next.js: the `x-smart-launch` request header).
+   */
+  launchHandle?: string;
+  /**
+   * An answer the adapter sends instead of running the route: the sticky-URL redirect of a page
+   * load, or the 409 page of an ambiguous one.
+   */
+  response?: Response;
 }
 
 export interface Smart {
@@ -87,12 +96,9 @@ export function createSmart(config: SmartConfig): Smart {
           if (!current.refreshToken) return undefined;
           try {
             const next = await core.refresher.refresh(current);
-      const extraHeaders = core.issuer(data.iss)?.headers;
             current = next;
             const cookies = await core.sessions.cookieFor(next, parseCookies(req.cookie), core.secureCookies(req.url));
             if (cookies.length) hooks?.setCookie?.(cookies);
-        // Per-EHR headers (e.g. Epic-Client-ID); the FHIR client never lets them set Authorization.
-        ...(extraHeaders ? { headers: extraHeaders } : {}),
             return next.accessToken;
           } catch (e) {
             core.log('warn', 'smart-launch: refresh after 401 failed', { code: isSmartError(e) ? e.code : 'error' });
@@ -100,19 +106,29 @@ export function createSmart(config: SmartConfig): Smart {
           }
         },
       });
-    });
+    }, core.cfg.session.launchParam);
   }
 
   const needsRefresh = (data: SessionData) => data.expiresAt !== undefined && data.expiresAt - core.cfg.refreshSkewSeconds <= Date.now() / 1000;
-  const cookieMarker = `${core.cfg.session.cookieName}=`;
+  const legacyMarker = `${core.cfg.session.cookieName}=`;
 
-  /** Hot path: no session cookie, or a session this process already verified and still fresh. */
+  /**
+   * Hot path: no session cookie, or a session this process already verified and still fresh.
+   * Which session: the request's launch (ADR 0008), resolved by `chooseLaunch`, the one rule.
+   */
   function peekSession(req: SessionRequest, hooks?: SessionHooks): SessionResult | undefined {
     const cookie = req.cookie;
-    if (!cookie || !cookie.includes(cookieMarker)) return NO_SESSION;
-    const hit = core.sessions.peek(cookie);
-    if (hit && !hit.stale && !needsRefresh(hit.data)) return { context: buildContext(hit.data, req, hooks), setCookie: NO_COOKIES };
-    return undefined;
+    // The single pre-0008 cookie: the slow path clears it.
+    if (cookie && cookie.includes(legacyMarker) && getCookie(cookie, core.cfg.session.cookieName) !== undefined) return undefined;
+    const choice = chooseLaunch(core, req);
+    if (choice.kind === 'none') return NO_SESSION;
+    if (choice.kind === 'ambiguous') return { context: null, setCookie: NO_COOKIES, ...launchAmbiguous(core, req) };
+    const launchHandle = forwardedHandle(choice)!;
+    if (!cookie || !cookie.includes(`${core.sessions.cookieName(choice.handle)}=`)) return { context: null, setCookie: NO_COOKIES, error: launchNotFound(), launchHandle };
+    const hit = core.sessions.peek(cookie, choice.handle);
+    if (!hit || hit.stale || needsRefresh(hit.data)) return undefined;
+    const response = stickyRedirect(core, req, choice);
+    return { context: buildContext(hit.data, req, hooks), setCookie: NO_COOKIES, launchHandle, ...(response ? { response } : {}) };
   }
 
   function session(req: SessionRequest, hooks?: SessionHooks): Promise<SessionResult> {
@@ -125,13 +141,25 @@ export function createSmart(config: SmartConfig): Smart {
     const secure = core.secureCookies(req.url);
     let loaded;
     try {
-      loaded = await core.sessions.load(cookies);
+      loaded = await core.sessions.load(cookies, slot);
+    const legacy = core.sessions.clearLegacy(cookies, secure);
+    const choice = chooseLaunch(core, req);
+    if (choice.kind === 'none') return { context: null, setCookie: legacy };
+    if (choice.kind === 'ambiguous') return { context: null, setCookie: legacy, ...launchAmbiguous(core, req) };
+    const launchHandle = forwardedHandle(choice)!;
+    if (!cookies.has(core.sessions.cookieName(choice.handle))) return { context: null, setCookie: legacy, error: launchNotFound(), launchHandle };
+    const result = await loadSlot(req, hooks, cookies, secure, choice.handle);
+    const response = result.context ? stickyRedirect(core, req, choice) : undefined;
+    return { ...result, setCookie: [...legacy, ...result.setCookie], launchHandle, ...(response ? { response } : {}) };
+  }
+
+  async function loadSlot(req: SessionRequest, hooks: SessionHooks | undefined, cookies: Map<string, string>, secure: boolean, slot: string): Promise<SessionResult> {
     } catch (e) {
       core.log('error', 'smart-launch: session store failed', { code: (e as Error)?.name });
       return { context: null, setCookie: [], error: new SessionError(ErrorCode.SESSION_STORE_UNAVAILABLE, 'The session store is unavailable', { status: 503, cause: e }) };
     }
     // A forged, corrupt or expired cookie: not signed in, and the cookie goes away.
-    if (!loaded) return { context: null, setCookie: await core.sessions.destroy(undefined, cookies, secure) };
+    if (!loaded) return { context: null, setCookie: await core.sessions.destroy(undefined, cookies, secure, slot), error: launchNotFound() };
     let { data } = loaded;
     let setCookie: string[] = loaded.stale ? await core.sessions.cookieFor(data, cookies, secure) : [];
     const now = Date.now() / 1000;

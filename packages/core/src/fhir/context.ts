@@ -39,6 +39,13 @@ export interface SmartContext {
   extra: Record<string, unknown>;
   /** FHIR client bound to `serverUrl` that refreshes the token on a 401. */
   fhir: FhirClient;
+  /**
+   * The handle of this launch (ADR 0008): each launch in a browser is its own session, and a
+   * request names its launch with `?smart_launch=<handle>` (or the `X-Smart-Launch` header).
+   */
+  launchHandle: string;
+  /** `path` with this launch's handle, for links a browser would not carry it on by itself. */
+  link(path: string): string;
 }
 
 /** Token response fields that are protocol, not context: never copied to `extra`. */

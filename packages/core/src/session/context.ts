@@ -1,6 +1,7 @@
 import type { FhirContextItem, SmartContext } from '../fhir/context.js';
 import type { FhirClient } from '../fhir/client.js';
 import type { FhirInteraction, ScopeSet } from '../fhir/scopes.js';
+import { withLaunchParam } from './launch-handle.js';
 import type { SessionData } from './types.js';
 
 /**
@@ -24,10 +25,12 @@ export class SessionContext implements SmartContext {
   readonly idTokenClaims?: Record<string, unknown>;
   readonly serverUrl: string;
   readonly extra: Record<string, unknown>;
+  readonly launchHandle: string;
+  readonly #launchParam: string;
   #fhir: FhirClient | undefined;
   readonly #makeFhir: () => FhirClient;
 
-  constructor(data: SessionData, scopes: ScopeSet, makeFhir: () => FhirClient) {
+  constructor(data: SessionData, scopes: ScopeSet, makeFhir: () => FhirClient, launchParam = 'smart_launch') {
     this.accessToken = data.accessToken;
     this.tokenType = data.tokenType;
     this.expiresAt = data.expiresAt;
@@ -45,6 +48,12 @@ export class SessionContext implements SmartContext {
     this.serverUrl = data.iss;
     this.extra = data.extra ?? {};
     this.#makeFhir = makeFhir;
+    this.launchHandle = data.slot ?? '';
+    this.#launchParam = launchParam;
+  }
+
+  link(path: string): string {
+    return withLaunchParam(path, this.#launchParam, this.launchHandle);
   }
 
   hasScope(scope: string): boolean {
@@ -61,6 +70,6 @@ export class SessionContext implements SmartContext {
 
   /** Never serialise the tokens by accident (logging `req.smart`). */
   toJSON(): Record<string, unknown> {
-    return { patient: this.patient, encounter: this.encounter, fhirUser: this.fhirUser, scope: this.scope, serverUrl: this.serverUrl, expiresAt: this.expiresAt };
+    return { patient: this.patient, encounter: this.encounter, fhirUser: this.fhirUser, scope: this.scope, serverUrl: this.serverUrl, expiresAt: this.expiresAt, launchHandle: this.launchHandle };
   }
 }

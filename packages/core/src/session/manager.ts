@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ResolvedConfig } from '../config.js';
 import { clearChunked, cookieHeaderBytes, readChunked, readChunkedHeader, writeChunked, type CookieOptions } from './cookies.js';
+import { newLaunchHandle, slotCookieName, slotHandles } from './launch-handle.js';
 import { ErrorCode, SessionError } from '../errors.js';
 import type { Sealer } from './seal.js';
 import type { SessionData } from './types.js';
@@ -18,8 +19,10 @@ function isSession(x: unknown): x is SessionData {
 }
 
 /**
- * Reads and writes sessions. Cookie mode: the whole SessionData is sealed into chunked cookies.
- * Store mode: the cookie carries only the sealed session id; the data lives in the store.
+ * Reads and writes sessions, one slot per launch (ADR 0008): slot `h` lives in the cookie
+ * `<cookieName>~<h>` (chunks `.1`, `.2`...). Cookie mode: the whole SessionData is sealed into
+ * it. Store mode: it carries only the sealed `{ sid, slot }`; the data lives in the store. A slot
+ * cookie whose sealed slot is another one is refused (no session under another launch's name).
  *
  * In cookie mode a refresh rotates tokens while other requests may still carry the old cookie, so
  * the newest revision of each session seen by this process is remembered (bounded) and wins; an
@@ -67,27 +70,68 @@ export class SessionManager {
    * The hot path: a cookie-mode session this process has already verified, without any await.
    * Returns null when there is no session cookie, undefined when the slow path must decide.
    */
-  peek(cookieHeader: string): LoadedSession | null | undefined {
+  peek(cookieHeader: string, slot: string): LoadedSession | null | undefined {
     if (this.cfg.session.store) return undefined;
-    const sealed = readChunkedHeader(this.name, cookieHeader);
+    const name = this.cookieName(slot);
+    const sealed = readChunkedHeader(name, cookieHeader);
     // A session cookie with chunks we did not write: the slow path refuses it and clears it.
-    if (!sealed) return cookieHeader.includes(`${this.name}.`) ? undefined : null;
+    if (!sealed) return cookieHeader.includes(`${name}.`) ? undefined : null;
     const data = this.sealer.peek<SessionData>(sealed);
-    return data ? this.#pick(data) : undefined;
+    return data && data.slot === slot ? this.#pick(data) : undefined;
   }
 
-  async load(cookies: Map<string, string>): Promise<LoadedSession | undefined> {
-    const sealed = readChunked(this.name, cookies);
+  /** The session of slot `slot`, or undefined (absent, forged, expired, ended, another slot's). */
+  async load(cookies: Map<string, string>, slot: string): Promise<LoadedSession | undefined> {
+    const sealed = readChunked(this.cookieName(slot), cookies);
     if (!sealed) return undefined;
     const ttl = this.cfg.session.maxAge;
     const store = this.cfg.session.store;
     if (store) {
-      const ref = await this.sealer.unseal<{ sid?: string }>(sealed, ttl);
-      if (!ref?.sid || typeof ref.sid !== 'string') return undefined;
+      const ref = await this.sealer.unseal<{ sid?: string; slot?: string }>(sealed, ttl);
+      if (!ref?.sid || typeof ref.sid !== 'string' || ref.slot !== slot) return undefined;
       const data = await store.get(ref.sid);
-      return isSession(data) && this.remaining(data) > 0 ? { data, stale: false } : undefined;
+      return isSession(data) && data.slot === slot && this.remaining(data) > 0 ? { data, stale: false } : undefined;
     }
-    return this.#pick(await this.sealer.unseal<SessionData>(sealed, ttl));
+    const data = await this.sealer.unseal<SessionData>(sealed, ttl);
+    return data?.slot === slot ? this.#pick(data) : undefined;
+  }
+
+  /** The cookie (first chunk) of slot `slot`. */
+  cookieName(slot: string): string {
+    return slotCookieName(this.name, slot);
+  }
+
+  /**
+   * Ends the oldest slots of this browser until at most `keep` remain and, in cookie mode, the
+   * rest add at most `budget` bytes to the Cookie header. Returns the Set-Cookie values that clear
+   * them. A slot that can't be read (forged, expired) counts as the oldest.
+   */
+  async evict(cookies: Map<string, string>, secure: boolean, keep: number, budget: number): Promise<string[]> {
+    const header = [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const slots = await Promise.all(slotHandles(header, this.name).map(async (slot) => {
+      const prefix = `${this.cookieName(slot)}.`;
+      let bytes = 0;
+      for (const [k, v] of cookies) if (k === this.cookieName(slot) || k.startsWith(prefix)) bytes += k.length + v.length + 3;
+      const loaded = await this.load(cookies, slot).catch(() => undefined);
+      return { slot, bytes, data: loaded?.data };
+    }));
+    slots.sort((a, b) => (a.data?.createdAt ?? -1) - (b.data?.createdAt ?? -1));
+    let total = slots.reduce((n, s) => n + s.bytes, 0);
+    const out: string[] = [];
+    for (let i = 0; i < slots.length && (slots.length - i > keep || total > budget); i++) {
+      const s = slots[i]!;
+      out.push(...(await this.destroy(s.data, cookies, secure, s.slot)));
+      total -= s.bytes;
+    }
+    return out;
+  }
+
+  /** Set-Cookie values clearing the single pre-slot cookie (`<cookieName>`, chunks), if present (ADR 0008). */
+  clearLegacy(cookies: Map<string, string>, secure: boolean): string[] {
+    for (const k of cookies.keys()) {
+      if (k === this.name || (k.startsWith(`${this.name}.`) && /^\d+$/.test(k.slice(this.name.length + 1)))) return clearChunked(this.name, cookies, this.cookieOptions(secure));
+    }
+    return [];
   }
 
   /**
@@ -97,14 +141,15 @@ export class SessionManager {
    */
   async save(data: SessionData, cookies: Map<string, string>, secure: boolean): Promise<string[]> {
     const ttl = Math.max(60, this.remaining(data));
+    data.slot ??= newLaunchHandle();
     if (this.cfg.session.store) {
       await this.persist(data);
-      return writeChunked(this.name, await this.sealer.seal({ sid: data.sid }, ttl), cookies, { ...this.cookieOptions(secure), maxAge: ttl });
+      return writeChunked(this.cookieName(data.slot), await this.sealer.seal({ sid: data.sid, slot: data.slot }, ttl), cookies, { ...this.cookieOptions(secure), maxAge: ttl });
     }
     const out = await this.#sessionCookies(data, cookies, secure, ttl);
     if (!out) {
       const err = new SessionError(ErrorCode.SESSION_TOO_LARGE, `The EHR's tokens do not fit in the session cookies (over session.maxCookieBytes = ${this.cfg.session.maxCookieBytes} bytes). Configure session.store (e.g. RedisStore or MemoryStore) to keep sessions on the server.`, { status: 500 });
-      throw Object.assign(err, { clearCookies: clearChunked(this.name, cookies, this.cookieOptions(secure)) });
+      throw Object.assign(err, { clearCookies: clearChunked(this.cookieName(data.slot), cookies, this.cookieOptions(secure)) });
     }
     this.#remember(data);
     return out;
@@ -117,7 +162,7 @@ export class SessionManager {
    */
   async #sessionCookies(data: SessionData, cookies: Map<string, string>, secure: boolean, ttl: number): Promise<string[] | undefined> {
     // Sessions hold nothing a client chooses, so compressing them before sealing is safe.
-    const out = writeChunked(this.name, await this.sealer.seal(data, ttl, { compress: true }), cookies, { ...this.cookieOptions(secure), maxAge: ttl });
+    const out = writeChunked(this.cookieName(data.slot ?? ''), await this.sealer.seal(data, ttl, { compress: true }), cookies, { ...this.cookieOptions(secure), maxAge: ttl });
     const bytes = cookieHeaderBytes(out);
     if (bytes > this.cfg.session.maxCookieBytes) {
       this.cfg.logger.error('smart-launch: session too large for cookies; configure session.store', { bytes, maxCookieBytes: this.cfg.session.maxCookieBytes });
@@ -149,17 +194,19 @@ export class SessionManager {
     const out = await this.#sessionCookies(data, cookies, secure, ttl);
     if (out) return out;
     this.#set(data.sid, null);
-    return clearChunked(this.name, cookies, this.cookieOptions(secure));
+    return clearChunked(this.cookieName(data.slot ?? ''), cookies, this.cookieOptions(secure));
   }
 
-  async destroy(data: SessionData | undefined, cookies: Map<string, string>, secure: boolean): Promise<string[]> {
+  /** Ends the session of slot `slot` (default: `data`'s): store entry, process memory, cookies. */
+  async destroy(data: SessionData | undefined, cookies: Map<string, string>, secure: boolean, slot = data?.slot ?? ''): Promise<string[]> {
     if (data) {
       this.#set(data.sid, null);
       await this.cfg.session.store?.delete(data.sid);
     }
-    const sealed = readChunked(this.name, cookies);
+    const name = this.cookieName(slot);
+    const sealed = readChunked(name, cookies);
     if (sealed) this.sealer.forget(sealed);
-    return clearChunked(this.name, cookies, this.cookieOptions(secure));
+    return clearChunked(name, cookies, this.cookieOptions(secure));
   }
 
   #remember(data: SessionData): void {

@@ -5,6 +5,8 @@ export interface SessionData {
   v: 1;
   /** Random session id; a new one at every login. */
   sid: string;
+  /** The launch handle of this session's slot (ADR 0008); its cookie is `<cookieName>~<slot>`. */
+  slot?: string;
   /** Revision, +1 at every refresh: the newest wins when stale cookies race. */
   rev: number;
   /** FHIR base URL the token was issued for (`aud`); the key into the issuer allowlist. */
