@@ -5,6 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '@smart-launch/sandbox';
 import { TestBrowser } from '../helpers/browser.js';
@@ -305,6 +306,133 @@ export function conformanceSuite(name: string, start: StartApp): void {
         sandbox.resetStats();
         expect((await e.browser.fetch(`${app.baseUrl}/api/patient`)).status).toBe(200);
         expect(sandbox.stats().token.refresh_token ?? 0).toBe(1);
+      });
+    });
+
+    describe('security (issue 9)', () => {
+      let app: AppUnderTest;
+      beforeAll(async () => {
+        app = await launchApp();
+      });
+      const sessionNames = (b: TestBrowser) => [...b.cookies.keys()].filter((n) => n.startsWith('smart_session') && !n.includes('_tx_'));
+
+      /** Runs a standalone launch in `browser` up to (not including) the app's callback. */
+      async function untilCallback(browser: TestBrowser): Promise<string> {
+        let url = `${app.baseUrl}/launch`;
+        let init: RequestInit = {};
+        for (let i = 0; i < 15; i++) {
+          const res = await browser.fetch(url, init);
+          const loc = res.headers.get('location');
+          const body = await res.text();
+          init = {};
+          if (loc) {
+            url = new URL(loc, url).href;
+            if (url.startsWith(`${app.baseUrl}/callback`)) return url;
+          } else {
+            const { autoPostForm } = await import('../helpers/browser.js');
+            const form = autoPostForm(body);
+            if (!form) throw new Error(`stuck at ${url} (${res.status})`);
+            url = new URL(form.action, url).href;
+            init = { method: 'POST', body: new URLSearchParams(form.fields), headers: { 'content-type': 'application/x-www-form-urlencoded' } };
+          }
+        }
+        throw new Error('no callback');
+      }
+
+      it('HEAD /callback (a link scanner) spends no code and creates no session; the GET still signs in', async () => {
+        const browser = new TestBrowser();
+        const callbackUrl = await untilCallback(browser);
+        sandbox.resetStats();
+        const head = await browser.fetch(callbackUrl, { method: 'HEAD' });
+        expect(head.status).toBe(405);
+        expect(sessionNames(browser)).toEqual([]);
+        expect(sandbox.stats().token.authorization_code ?? 0).toBe(0);
+        const get = await browser.fetch(callbackUrl);
+        expect(get.status).toBe(302);
+        expect(sandbox.stats().token.authorization_code ?? 0).toBe(1);
+        expect((await context(app, browser)).status).toBe(200);
+      });
+
+      it('a session cookie with bytes appended, or with a chunk we did not write, is no session', async () => {
+        const { browser } = await standaloneLogin(app);
+        expect((await context(app, browser)).status).toBe(200);
+        const [name] = sessionNames(browser);
+        const original = browser.cookies.get(name!)!.value;
+        browser.cookies.set(name!, { value: `${original}AAAA`, path: '/' });
+        expect((await context(app, browser)).status).toBe(401);
+        const again = await standaloneLogin(app);
+        const [name2] = sessionNames(again.browser);
+        again.browser.cookies.set(`${name2}.1`, { value: 'x', path: '/' });
+        expect((await context(app, again.browser)).status).toBe(401);
+      });
+
+      it('GET /logout from another site asks first; without Fetch Metadata (ADR 0004) it logs out', async () => {
+        const { browser } = await standaloneLogin(app);
+        const cross = await browser.fetch(`${app.baseUrl}/logout`, { headers: { 'sec-fetch-site': 'cross-site' } });
+        expect(cross.status).toBe(200);
+        expect(await cross.text()).toMatch(/<form method="post"/);
+        expect((await context(app, browser)).status).toBe(200);
+        const legacy = await browser.fetch(`${app.baseUrl}/logout`);
+        expect(legacy.status).toBe(302);
+        expect((await context(app, browser)).status).toBe(401);
+      });
+
+      describe('with a hostile EHR on the allowlist', () => {
+        let hostile: Server;
+        let hostileApp: AppUnderTest;
+        const mode = { bigDiscovery: false };
+        beforeAll(async () => {
+          hostile = createServer((req, res) => {
+            const origin = `http://127.0.0.1:${(hostile.address() as { port: number }).port}`;
+            const url = new URL(req.url!, origin);
+            if (url.pathname === '/fhir/.well-known/smart-configuration') {
+              res.writeHead(200, { 'content-type': 'application/json' });
+              return res.end(JSON.stringify({ authorization_endpoint: `${origin}/authorize`, token_endpoint: `${origin}/token`, capabilities: ['launch-standalone', 'launch-ehr', 'client-public'], code_challenge_methods_supported: ['S256'], ...(mode.bigDiscovery ? { padding: 'p'.repeat(2 * 1024 * 1024) } : {}) }));
+            }
+            if (url.pathname === '/authorize') {
+              const back = new URL(url.searchParams.get('redirect_uri')!);
+              back.searchParams.set('code', 'code-1');
+              back.searchParams.set('state', url.searchParams.get('state')!);
+              res.writeHead(302, { location: back.href });
+              return res.end();
+            }
+            if (url.pathname === '/token') {
+              // A 14 KB access token (random: real tokens are signed or encrypted, they don't compress).
+              res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+              return res.end(JSON.stringify({ access_token: randomBytes(10_500).toString('base64url'), token_type: 'Bearer', expires_in: 3600, scope: 'launch/patient patient/*.rs offline_access', patient: 'p1' }));
+            }
+            res.writeHead(404, { 'content-type': 'application/json' });
+            res.end('{}');
+          });
+          await new Promise<void>((r) => hostile.listen(0, '127.0.0.1', r));
+          // No openid: this EHR publishes no issuer/jwks_uri to validate an id_token with.
+          hostileApp = await launchApp({ SMART_ISS: `http://127.0.0.1:${(hostile.address() as { port: number }).port}/fhir`, SMART_SCOPE: 'launch/patient patient/*.rs offline_access' });
+        });
+        afterAll(() => new Promise<void>((r) => hostile.close(() => r())));
+
+        // First: a failed discovery is not cached, a good one is (for discoveryTtlSeconds).
+        it('a 2 MB discovery document fails the launch with response_too_large', async () => {
+          mode.bigDiscovery = true;
+          try {
+            const res = await new TestBrowser().fetch(`${hostileApp.baseUrl}/launch`, { headers: { accept: 'application/json' } });
+            expect(res.status).toBe(502);
+            expect(await res.text()).toContain('response_too_large');
+          } finally {
+            mode.bigDiscovery = false;
+          }
+        });
+
+        it('a 14 KB token set fails the callback with session_too_large; no cookie locks the user out', async () => {
+          const { res, body, browser } = await standaloneLogin(hostileApp);
+          expect(res.status).toBe(500);
+          expect(body).toContain('session_too_large');
+          expect(sessionNames(browser)).toEqual([]);
+          const cookieBytes = browser.cookieHeader(`${hostileApp.baseUrl}/`).length;
+          expect(cookieBytes).toBeLessThan(7 * 1024);
+          for (const path of ['/', '/logout', '/launch']) {
+            expect((await browser.fetch(`${hostileApp.baseUrl}${path}`)).status).not.toBe(431);
+          }
+        });
       });
     });
 
