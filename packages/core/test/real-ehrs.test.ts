@@ -203,6 +203,7 @@ describe('sign-in with openid', () => {
     ['names another issuer (OIDC Discovery 4.3)', () => ({ issuer: 'https://evil.example', jwks_uri: `${as.url}/jwks`, token_endpoint: `${as.url}/token` })],
     ['names another token endpoint', () => ({ issuer: as.url, jwks_uri: `${as.url}/jwks`, token_endpoint: `${as.url}/other-token` })],
     ['has no jwks_uri', () => ({ issuer: as.url, token_endpoint: `${as.url}/token` })],
+    ['names no token endpoint', () => ({ issuer: as.url, jwks_uri: `${as.url}/jwks` })],
   ])('an OpenID configuration that %s is not used: clear launch error, no authorize request', async (_l, doc) => {
     const { jwks_uri: _j, ...noJwks } = savedConfig;
     as.smartConfig = noJwks;

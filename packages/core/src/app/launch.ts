@@ -47,10 +47,14 @@ function wantsV1(doc: SmartConfiguration, issuer: ResolvedIssuer): boolean {
 async function withIdTokenKeys(core: SmartCore, doc: SmartConfiguration, as: AuthServer, iss: string): Promise<AuthServer> {
   if (typeof doc.issuer === 'string' && doc.jwks_uri) return as;
   const candidates = typeof doc.issuer === 'string' ? [doc.issuer] : [iss];
-  // Epic-style servers: the OpenID provider lives where the authorize endpoint does (`.../oauth2`).
+  // Without an issuer: the folders above the authorize endpoint (Epic `.../oauth2`, others the
+  // origin), on the token endpoint's origin. Each must name itself and this token endpoint.
   if (typeof doc.issuer !== 'string' && doc.authorization_endpoint) {
     const a = new URL(doc.authorization_endpoint);
-    if (a.origin === new URL(doc.token_endpoint).origin) candidates.push(`${a.origin}${a.pathname.replace(/\/[^/]*$/, '')}`);
+    if (a.origin === new URL(doc.token_endpoint).origin) {
+      const parts = a.pathname.split('/').filter(Boolean);
+      for (let n = parts.length - 1; n >= 0 && candidates.length < 6; n--) candidates.push(`${a.origin}${n ? `/${parts.slice(0, n).join('/')}` : ''}`);
+    }
   }
   const meta = await core.openid.find(candidates, doc.token_endpoint);
   if (!meta) {

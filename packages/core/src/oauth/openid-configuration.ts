@@ -29,8 +29,8 @@ export class OpenIdDiscovery {
 
   /**
    * The first candidate issuer whose openid-configuration names itself as issuer (OIDC
-   * Discovery §4.3), has a jwks_uri, and — when it names a token endpoint — the same token
-   * endpoint as the SMART configuration (the id_token must come from the server we talk to).
+   * Discovery §4.3), has a jwks_uri, and names the same token endpoint as the SMART
+   * configuration (the id_token must come from the server we talk to).
    */
   async find(candidates: string[], tokenEndpoint: string): Promise<OpenIdMetadata | undefined> {
     for (const c of [...new Set(candidates.map(normalizeBaseUrl))]) {
@@ -72,7 +72,7 @@ export class OpenIdDiscovery {
     // OIDC Discovery §4.3: the issuer in the document MUST be the one used to find it.
     if (typeof doc.issuer !== 'string' || normalizeBaseUrl(doc.issuer) !== issuer) return undefined;
     if (typeof doc.jwks_uri !== 'string' || !isSecureEnough(doc.jwks_uri, this.options.allowInsecureHttp)) return undefined;
-    if (typeof doc.token_endpoint === 'string' && doc.token_endpoint !== tokenEndpoint) return undefined;
+    if (doc.token_endpoint !== tokenEndpoint) return undefined;
     const algs = Array.isArray(doc.id_token_signing_alg_values_supported) ? doc.id_token_signing_alg_values_supported.filter((a): a is string => typeof a === 'string') : undefined;
     return { issuer: doc.issuer, jwksUri: doc.jwks_uri, ...(algs?.length ? { idTokenAlgs: algs } : {}) };
   }
