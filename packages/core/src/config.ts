@@ -369,6 +369,7 @@ export function resolveConfig(config: SmartConfig): ResolvedConfig {
       sameSite: s.sameSite ?? 'lax',
       maxAge: num('session.maxAge', s.maxAge, 8 * 3600, 60),
       maxCookieBytes: num('session.maxCookieBytes', s.maxCookieBytes, 7 * 1024, 1024),
+    issuerTemplates,
       maxLaunches: s.maxLaunches ?? 5,
       launchParam,
     },

@@ -87,9 +87,12 @@ export function createSmart(config: SmartConfig): Smart {
     if (!scopes) scopeCache.set(data, (scopes = parseScopes(data.scope)));
     return new SessionContext(data, scopes, () => {
       let current = data;
+      const extraHeaders = core.issuer(data.iss)?.headers;
       return new FhirClient({
         serverUrl: data.iss,
         fetch: core.cfg.fetch,
+        // Per-EHR headers (e.g. Epic-Client-ID); the FHIR client never lets them set Authorization.
+        ...(extraHeaders ? { headers: extraHeaders } : {}),
         getAccessToken: () => current.accessToken,
         // SMART checklist 57: refresh once on a 401, then retry once.
         onUnauthorized: async () => {
@@ -139,9 +142,6 @@ export function createSmart(config: SmartConfig): Smart {
   async function loadSession(req: SessionRequest, hooks?: SessionHooks): Promise<SessionResult> {
     const cookies = parseCookies(req.cookie);
     const secure = core.secureCookies(req.url);
-    let loaded;
-    try {
-      loaded = await core.sessions.load(cookies, slot);
     const legacy = core.sessions.clearLegacy(cookies, secure);
     const choice = chooseLaunch(core, req);
     if (choice.kind === 'none') return { context: null, setCookie: legacy };
@@ -154,6 +154,9 @@ export function createSmart(config: SmartConfig): Smart {
   }
 
   async function loadSlot(req: SessionRequest, hooks: SessionHooks | undefined, cookies: Map<string, string>, secure: boolean, slot: string): Promise<SessionResult> {
+    let loaded;
+    try {
+      loaded = await core.sessions.load(cookies, slot);
     } catch (e) {
       core.log('error', 'smart-launch: session store failed', { code: (e as Error)?.name });
       return { context: null, setCookie: [], error: new SessionError(ErrorCode.SESSION_STORE_UNAVAILABLE, 'The session store is unavailable', { status: 503, cause: e }) };
@@ -182,39 +185,6 @@ export function createSmart(config: SmartConfig): Smart {
     return { context: buildContext(data, req, hooks), setCookie };
   }
 
-  async function logout(request: Request, url: URL): Promise<Response> {
-    const appOrigin = core.cfg.baseUrl ?? url.origin;
-    const returnTo = safeReturnPath(url.searchParams.get('returnTo'), core.cfg.afterLogoutPath);
-    // Logout CSRF: another site may link here, but not end the session (and revoke its refresh
-    // token) by itself. A cross-site GET gets a confirmation page; a POST must come from this origin.
-    if (request.method.toUpperCase() === 'GET' && /^(cross-site|same-site)$/.test(request.headers.get('sec-fetch-site') ?? '')) {
-      const action = `${routes.logout}?returnTo=${encodeURIComponent(returnTo)}`;
-      return new Response(confirmLogoutPage(action), { status: 200, headers: pageHeaders() });
-    }
-    const origin = request.headers.get('origin');
-    if (request.method.toUpperCase() === 'POST' && origin !== null && origin !== appOrigin) {
-      return new Response('Forbidden', { status: 403, headers: { 'cache-control': 'no-store' } });
-    }
-    const cookies = parseCookies(request.headers.get('cookie'));
-    const loaded = await core.sessions.load(cookies).catch(() => undefined);
-    const data = loaded?.data;
-    if (data?.revocationEndpoint && data.refreshToken) {
-      const issuer = core.cfg.issuers.get(data.iss);
-      if (issuer) {
-        try {
-          const conf = core.oauth(issuer, await core.keysFor(issuer), { issuer: data.issuer, tokenEndpoint: data.tokenEndpoint, revocationEndpoint: data.revocationEndpoint });
-          // RFC 7009: revoke the refresh token (and with it, at most servers, its access tokens).
-          await oidc.tokenRevocation(conf, data.refreshToken, { token_type_hint: 'refresh_token' });
-        } catch (e) {
-          core.log('warn', 'smart-launch: token revocation failed', { code: (e as { code?: string })?.code ?? 'error' });
-        }
-      }
-    }
-    const headers = new Headers({ location: returnTo, 'cache-control': 'no-store' });
-    for (const c of await core.sessions.destroy(data, cookies, core.secureCookies(url.href))) headers.append('set-cookie', c);
-    return new Response(null, { status: 302, headers });
-  }
-
   function errorResponse(error: unknown, request: Request): Response {
     const err = isSmartError(error) ? error : new SmartError(ErrorCode.AUTHORIZATION_ERROR, 'Sign-in failed', { cause: error });
     if (!isSmartError(error)) core.log('error', 'smart-launch: unexpected error', { name: (error as Error)?.name });
@@ -238,7 +208,7 @@ export function createSmart(config: SmartConfig): Smart {
     const path = url.pathname;
     const method = request.method.toUpperCase();
     try {
-      if (path === routes.logout && (method === 'GET' || method === 'POST')) return await logout(request, url);
+      if (path === routes.logout && (method === 'GET' || method === 'POST')) return await handleLogout(core, request, url);
       // Only GET runs the launch and the callback: a HEAD (link scanners, prefetchers) must not
       // spend the one-time code nor start a sign-in (RFC 9110 9.3.2: HEAD is GET without a body,
       // but the code is single use, RFC 6749 4.1.2).
