@@ -130,7 +130,7 @@ export interface SmartConfig {
   clockToleranceSeconds?: number;
   /**
    * Allow http:// EHR endpoints that are not on a loopback host. Never in production:
-   * SMART app-launch requires TLS (checklist 16).
+   * SMART app-launch requires TLS (RFC 6749 sections 3.1-3.2).
    */
   dangerouslyAllowInsecureHttp?: boolean;
   logger?: SmartLogger;

@@ -7,7 +7,7 @@ export function isLoopbackUrl(url: URL | string): boolean {
   return LOOPBACK.has(u.hostname) || u.hostname.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(u.hostname);
 }
 
-/** FHIR base URLs compare without a trailing slash (SMART checklist 12: trailing slash normalised). */
+/** FHIR base URLs compare without a trailing slash (SMART App Launch step 2: `iss` is the FHIR base URL, https://hl7.org/fhir/smart-app-launch/app-launch.html). */
 export function normalizeBaseUrl(url: string): string {
   return url.replace(/\/+$/, '');
 }

@@ -52,7 +52,7 @@ describe('client_credentials token (SMART Backend Services step 3)', () => {
         expect(body.get('grant_type')).toBe('client_credentials');
         expect(body.get('scope')).toBe('system/*.rs');
         expect(body.get('client_assertion_type')).toBe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
-        // Confidential clients leave client_id out of the body (SMART checklist 32).
+        // Confidential clients leave client_id out of the body (RFC 7523 section 3, SMART client-confidential-asymmetric).
         expect(body.get('client_id')).toBeNull();
         const jwt = body.get('client_assertion')!;
         const header = decodeProtectedHeader(jwt);

@@ -99,7 +99,7 @@ describe('SMART 2.2 bearer-token introspection (the sandbox only takes client au
     const info = await createIntrospector({ endpoint, bearerToken: async () => 'rs-token' }).introspect('good');
     expect(seen.at(-1)!.auth).toBe('Bearer rs-token');
     expect(new URLSearchParams(seen.at(-1)!.body).get('client_assertion')).toBeNull();
-    // SMART 2.0 examples send Patient/456, 2.2 sends 456 (checklist 72); v1 scopes parse.
+    // SMART 2.0 examples send Patient/456, 2.2 sends 456 (SMART token introspection `patient`); v1 scopes parse.
     expect(info).toMatchObject({ active: true, patient: '456', needPatientBanner: false, scope: 'patient/*.read openid' });
     expect(info.scopes.has('patient/Observation.rs')).toBe(true);
   });

@@ -3,7 +3,7 @@ import { demoKeys, startSandbox, type Sandbox } from '@smart-launch/sandbox';
 import { createSmart } from '../src/index.js';
 import { APP, login } from './login.js';
 
-// Two EHRs at once, each with its own client settings (SMART checklist 13).
+// Two EHRs at once, each with its own client settings (SMART App Launch: a client is registered per EHR).
 let a: Sandbox;
 let b: Sandbox;
 beforeAll(async () => {

@@ -134,11 +134,16 @@ export function smartNext(input: SmartNextInput): SmartNext {
     handlers: { GET: route, POST: route },
     getSmart: async () => (await load()).context,
     withSmart: (handler, options = {}) => async (request, ctx) => {
-      const result = await load();
+      await markDynamic();
       const url = request.nextUrl ?? new URL(request.url);
+      // A Route Handler has its request: the session comes from it and session changes go out on its
+      // response, so the handler also runs outside Next.js's request scope (called from a test).
+      const later: string[] = [];
+      const result = await resolveSession(get(), { cookie: request.headers.get('cookie'), origin: nextOriginSource(request.headers), target: url.pathname + url.search }, { setCookie: (values) => void later.push(...values) });
       // Route Handlers answer JSON (401, 403 with the missing scopes), as the other adapters' API guards.
       const answer = guardSession({ context: result.context, error: result.error, scopes: options.scopes, json: true, launchPath: get().routes.launch, returnTo: url.pathname + url.search });
-      return answer ? answerResponse(answer) : handler(request, result.context!, ctx);
+      const response = answer ? answerResponse(answer) : await handler(request, result.context!, ctx);
+      return withSetCookie(response, [...result.setCookie, ...later]);
     },
     createProxy: (options) => createProxy(get, options),
     ready: async (options = {}) => {
@@ -154,6 +159,31 @@ export function smartNext(input: SmartNextInput): SmartNext {
       return get();
     },
   };
+}
+
+/**
+ * connection() (the session depends on the time, see load()), except outside Next.js: a test that
+ * calls a Route Handler directly has no request scope, and nothing to prerender either.
+ */
+async function markDynamic(): Promise<void> {
+  try {
+    await connection();
+  } catch (e) {
+    if (!/outside a request scope/.test(String((e as Error)?.message))) throw e;
+  }
+}
+
+/** `response` with Set-Cookie values added (a copy when its headers are immutable, e.g. Response.redirect). */
+function withSetCookie(response: Response, values: readonly string[]): Response {
+  if (!values.length) return response;
+  let out = response;
+  try {
+    for (const v of values) out.headers.append('set-cookie', v);
+  } catch {
+    out = new Response(response.body, response);
+    for (const v of values) out.headers.append('set-cookie', v);
+  }
+  return out;
 }
 
 export type { SmartProxyOptions } from './proxy.js';

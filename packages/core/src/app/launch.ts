@@ -64,7 +64,7 @@ async function withIdTokenKeys(core: SmartCore, doc: SmartConfiguration, as: Aut
   return { ...as, issuer: meta.issuer, jwksUri: meta.jwksUri, ...(meta.idTokenAlgs ? { idTokenAlgs: meta.idTokenAlgs } : {}) };
 }
 
-/** Refuses early when the server lacks what this launch and client type need (SMART checklist 6). */
+/** Refuses early when the server lacks what this launch and client type need (SMART capabilities, https://hl7.org/fhir/smart-app-launch/conformance.html). */
 function checkCapabilities(doc: SmartConfiguration, issuer: ResolvedIssuer, ehr: boolean): void {
   const missing = (what: string) => new DiscoveryError(ErrorCode.CAPABILITY_MISSING, `The EHR at ${issuer.iss} does not support ${what}`, { status: 502 });
   if (!doc.authorization_endpoint) throw missing('app launch (no authorization_endpoint)');
@@ -102,7 +102,7 @@ export async function handleLaunch(core: SmartCore, url: URL): Promise<Response>
   const iss = rawIss ? normalizeBaseUrl(rawIss) : core.cfg.defaultIss;
   if (!iss) throw new LaunchError(ErrorCode.LAUNCH_INVALID, 'A standalone launch needs `iss`: every configured EHR is a tenant template', { status: 400 });
   const issuer = core.issuer(iss);
-  // SMART checklist 12 / RFC 9700 4.4: an iss not on the allowlist is refused before any request.
+  // SMART App Launch step 2 (the app verifies `iss`, https://hl7.org/fhir/smart-app-launch/app-launch.html) / RFC 9700 4.4: an iss not on the allowlist is refused before any request.
   if (!issuer) throw new LaunchError(ErrorCode.ISS_NOT_ALLOWED, 'This EHR (iss) is not on the app\'s list of allowed servers', { status: 403 });
   const ehr = launch !== undefined;
 

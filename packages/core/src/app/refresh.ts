@@ -8,7 +8,7 @@ import { decodeJwt } from 'jose';
 import type { SessionData } from '../session/types.js';
 
 /**
- * One refresh at a time per session, in this process (SMART checklist 57; single-use rotating
+ * One refresh at a time per session, in this process (SMART App Launch step 7, https://hl7.org/fhir/smart-app-launch/app-launch.html#step-7-app-uses-a-refresh-token-to-obtain-a-new-access-token; single-use rotating
  * refresh tokens race otherwise: Medplum, Blue Button). With a store that offers `lock()`, also
  * across processes: a loser waits for the winner's result in the store.
  */

@@ -94,7 +94,7 @@ export function createSmart(config: SmartConfig): Smart {
         // Per-EHR headers (e.g. Epic-Client-ID); the FHIR client never lets them set Authorization.
         ...(extraHeaders ? { headers: extraHeaders } : {}),
         getAccessToken: () => current.accessToken,
-        // SMART checklist 57: refresh once on a 401, then retry once.
+        // SMART App Launch step 7 (https://hl7.org/fhir/smart-app-launch/app-launch.html): refresh once on a 401, then retry once.
         onUnauthorized: async () => {
           if (!current.refreshToken) return undefined;
           try {

@@ -3,7 +3,7 @@ import { readChunkedHeader, writeChunked, type CookieOptions } from '../session/
 import type { AuthServer } from '../oauth/client.js';
 import type { Sealer } from '../session/seal.js';
 
-/** A pending authorization, sealed into its own cookie per state (SMART checklist 25). */
+/** A pending authorization, sealed into its own cookie per state (SMART App Launch step 3 `state`, https://hl7.org/fhir/smart-app-launch/app-launch.html#obtain-authorization-code). */
 export interface Transaction {
   state: string;
   codeVerifier: string;

@@ -126,7 +126,7 @@ export class BulkExport {
 
   /**
    * Streams the resources of one output file (NDJSON). With `requiresAccessToken` the file must lie
-   * under the FHIR base URL (the token goes nowhere else, SMART checklist 56); otherwise it is
+   * under the FHIR base URL (the token goes nowhere else, SMART App Launch step 6); otherwise it is
    * fetched without a token.
    */
   async *download<T extends Resource = Resource>(manifest: Pick<BulkManifest, 'requiresAccessToken'>, file: BulkOutputFile, options: { timeoutMs?: number } = {}): AsyncGenerator<T, void, undefined> {

@@ -23,7 +23,7 @@ export interface BackendClientOptions extends ServiceHttpOptions {
   /** FHIR server for `fhir` and bulk export; default `iss`. */
   fhirBaseUrl?: string;
   clientId: string;
-  /** Private key(s), JWK or PKCS#8 PEM; the first one the server accepts signs (SMART checklist 37). */
+  /** Private key(s), JWK or PKCS#8 PEM; the first one the server accepts signs (SMART Backend Services: RS384/ES384, https://hl7.org/fhir/smart-app-launch/backend-services.html). */
   privateKey?: PrivateKeyInput | PrivateKeyInput[];
   /** Or a private JWK Set. */
   jwks?: { keys: PrivateKeyInput[] };
@@ -81,7 +81,7 @@ export interface BackendClient {
 const DEFAULT_LIFETIME_S = 60;
 const WHERE = 'createBackendClient';
 
-/** The cache key: SMART checklist 66, one token per (token endpoint, client_id, scope). */
+/** The cache key: SMART Backend Services (https://hl7.org/fhir/smart-app-launch/backend-services.html), one token per (token endpoint, client_id, scope). */
 export function backendCacheKey(tokenEndpoint: string, clientId: string, scope: string): string {
   return JSON.stringify([tokenEndpoint, clientId, [...new Set(scope.split(/\s+/).filter(Boolean))].sort().join(' ')]);
 }
@@ -151,7 +151,7 @@ export function createBackendClient(options: BackendClientOptions): BackendClien
       const hit = cache.get(key);
       if (hit && (hit.expiresAt === undefined || hit.expiresAt - skew > Date.now() / 1000)) return hit;
     }
-    // SMART checklist 66: one token request at a time per key; concurrent callers share it.
+    // SMART Backend Services: one token request at a time per key; concurrent callers share it.
     return flights.run(key, async () => {
       const fresh = await fetchToken(as, scope);
       cache.set(key, fresh);

@@ -1,6 +1,6 @@
 /**
  * A small FHIR R4 REST client bound to one server: the `aud` the access token was issued for.
- * The bearer token only ever goes to URLs under that base (SMART app-launch step 6, checklist 56).
+ * The bearer token only ever goes to URLs under that base (SMART App Launch step 6, https://hl7.org/fhir/smart-app-launch/app-launch.html).
  */
 import type { Bundle, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import { ConfigError, ErrorCode, FhirError } from '../errors.js';
@@ -191,7 +191,7 @@ export class FhirClient {
       throw new FhirError(ErrorCode.FHIR_REQUEST_FAILED, 'FHIR request: invalid URL', { cause, status: 400 });
     }
     if (!this.#isUnderBase(url)) {
-      // SMART app-launch step 6 / checklist 56: never send the token to another server.
+      // SMART App Launch step 6: never send the token to another server.
       throw new FhirError(ErrorCode.FHIR_FOREIGN_URL, `FHIR request refused: ${url.origin} is not under the FHIR server URL`, {
         status: 502,
       });
@@ -228,7 +228,7 @@ export class FhirClient {
         }
         throw fail('network error', { cause, status: 502 });
       }
-      // SMART app-launch step 7 / checklist 57: on 401, get a fresh token once and retry once.
+      // SMART App Launch step 7: on 401, get a fresh token once and retry once.
       if (res.status === 401 && !retried && this.#options.onUnauthorized) {
         retried = true;
         const fresh = await this.#options.onUnauthorized();

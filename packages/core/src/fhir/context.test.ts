@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { coerceBoolean, contextFromTokenResponse, normalizeFhirContext, normalizeScope, resolveFhirUser } from './context.js';
 import { safeReturnPath } from '../url.js';
 
-describe('token response normalisation (EHR-QUIRKS)', () => {
+describe('token response normalisation (lenient on what real servers send)', () => {
   it('accepts patient as id or Patient/id and booleans as strings', () => {
     const c = contextFromTokenResponse({ patient: 'Patient/123', encounter: 'e1', need_patient_banner: 'false', access_token: 'AT', __epic_x: 1, location: 'L' });
     expect(c.patient).toBe('123');

@@ -2,7 +2,7 @@ import type { FhirClient } from './client.js';
 import type { ScopeSet } from './scopes.js';
 import type { SessionData } from '../session/types.js';
 
-/** One fhirContext entry, normalised to the SMART 2.1+ object shape (SMART checklist 42). */
+/** One fhirContext entry, normalised to the SMART 2.1+ object shape (SMART 2.1 fhirContext, https://hl7.org/fhir/smart-app-launch/scopes-and-launch-context.html). */
 export interface FhirContextItem {
   reference?: string;
   canonical?: string;
@@ -92,7 +92,7 @@ export function normalizeFhirContext(v: unknown): FhirContextItem[] {
   return out;
 }
 
-/** `fhirUser` may be relative to the FHIR base; always resolve it (SMART checklist 49). */
+/** `fhirUser` may be relative to the FHIR base; always resolve it (SMART fhirUser, https://hl7.org/fhir/smart-app-launch/scopes-and-launch-context.html). */
 export function resolveFhirUser(v: unknown, serverUrl: string): string | undefined {
   const s = asString(v);
   if (!s) return undefined;
@@ -109,7 +109,7 @@ export function normalizeScope(granted: unknown, requested: string): string {
   return [...new Set(s.split(/\s+/).filter(Boolean))].join(' ');
 }
 
-/** Launch context fields of a token (or refresh) response, normalised leniently (EHR-QUIRKS). */
+/** Launch context fields of a token (or refresh) response, normalised leniently (what real servers send; docs/adr/0009). */
 export function contextFromTokenResponse(body: Record<string, unknown>): Partial<SessionData> {
   const out: Partial<SessionData> = {};
   const patient = normalizeId(body.patient, 'Patient');

@@ -2,7 +2,7 @@
  * SMART scopes, v1 (`patient/Observation.read`) and v2 (`patient/Observation.rs?category=…`),
  * parsed from the strings servers actually send. Pure, no I/O.
  *
- * Lenient on input (EHR-QUIRKS 1, 14, 18): extra whitespace, duplicates, URI prefixes and unknown
+ * Lenient on input (what real servers send): extra whitespace, duplicates, URI prefixes and unknown
  * names are tolerated. Strict on meaning: a malformed clinical scope grants nothing.
  * SMART 2.2 scopes-and-launch-context (SC).
  */
@@ -56,7 +56,7 @@ export type Scope = ClinicalScope | LaunchScope | NamedScope | OtherScope;
 /** How much of an interaction the granted scopes allow: `partial` = only through a `?` constraint. */
 export type ScopeAccess = 'full' | 'partial' | 'none';
 
-// SC Appendix: URI forms of SMART and OpenID scopes. Cerner sends `…/FHIR/scopes/` (EHR-QUIRKS 18).
+// SC Appendix: URI forms of SMART and OpenID scopes. Cerner sends `…/FHIR/scopes/`.
 const URI_PREFIXES = ['http://smarthealthit.org/fhir/scopes/', 'http://openid.net/specs/openid-connect-core-1_0#'];
 const NAMED = new Set(['openid', 'fhirUser', 'profile', 'offline_access', 'online_access']);
 // SC §Syntax (v2): at least one of c r u d s, in that order. v1: read | write | *.
@@ -160,7 +160,7 @@ function constraintsCovered(grant: ClinicalScope, request: Readonly<Record<strin
 
 /**
  * A set of granted (or requested) scopes. Build it with {@link parseScopes}. Comparison is a union
- * over all clinical grants (SC §Wildcard scopes, checklist 53): `.rs` equals `.r .s`, `*` covers
+ * over all clinical grants (SC §Wildcard scopes, https://hl7.org/fhir/smart-app-launch/scopes-and-launch-context.html): `.rs` equals `.r .s`, `*` covers
  * every type, v1 and v2 forms are equivalent, and a `?`-constrained grant only covers requests
  * carrying the same constraint.
  */
@@ -226,7 +226,7 @@ export class ScopeSet {
 
   /**
    * How much of `interaction` on `resourceType` the grants allow: `full` through an unconstrained
-   * grant, `partial` only through a `?`-constrained one (checklist 54), else `none`. With `level`
+   * grant, `partial` only through a `?`-constrained one (SC §Finer-grained resource constraints using search parameters), else `none`. With `level`
    * omitted, any level counts.
    */
   access(interaction: FhirInteraction, resourceType: string, level?: ScopeLevel): ScopeAccess {
@@ -260,7 +260,7 @@ export class ScopeSet {
  * Parses a `scope` string (or list) from a token response or config into a {@link ScopeSet}.
  * Splits on any whitespace, trims, strips `http://smarthealthit.org/fhir/scopes/` (any case) and
  * `http://openid.net/specs/openid-connect-core-1_0#` prefixes, and dedupes exactly. `undefined`
- * or `''` gives an empty set (checklist 53: the grant may be empty).
+ * or `''` gives an empty set (the grant may be empty: RFC 6749 section 3.3).
  */
 export function parseScopes(input: string | readonly string[] | undefined): ScopeSet {
   return new ScopeSet(split(input).map(parseScope));

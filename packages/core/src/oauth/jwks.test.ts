@@ -11,7 +11,7 @@ async function key(alg: 'RS384' | 'ES384', kid?: string): Promise<JWK> {
   return { ...(await exportJWK(privateKey)), ...(kid ? { kid } : {}) };
 }
 
-describe('app JWKS (SMART client-confidential-asymmetric, checklist 38)', () => {
+describe('app JWKS (SMART client-confidential-asymmetric, registering a JWKS URL)', () => {
   it('publishes only public members, with kid, alg and use, for RSA, EC, PEM and SigningKey inputs', async () => {
     const rsa = await key('RS384', 'rsa-1');
     const ec = await key('ES384');

@@ -1,5 +1,5 @@
 /**
- * The app's own JWK Set (SMART client-confidential-asymmetric §Registering, checklist 38): the
+ * The app's own JWK Set (SMART client-confidential-asymmetric §Registering a client, https://hl7.org/fhir/smart-app-launch/client-confidential-asymmetric.html): the
  * public halves of the configured private keys, so a server can fetch them from a `jwks_uri`.
  */
 import { calculateJwkThumbprint, type JWK } from 'jose';
@@ -19,7 +19,7 @@ export interface JwksOptions {
 }
 
 export interface JwksResponseOptions extends JwksOptions {
-  /** Cache-Control max-age in seconds. Default 3600 (checklist 38: send Cache-Control). */
+  /** Cache-Control max-age in seconds. Default 3600 (the same page: JWKS URLs are fetched and cached). */
   maxAge?: number;
 }
 

@@ -85,7 +85,7 @@ export async function signClientAssertion(key: SigningKey, clientId: string, tok
     .sign(key.key);
 }
 
-/** Picks the first key whose algorithm the server accepts (SMART checklist 37). */
+/** Picks the first key whose algorithm the server accepts (SMART client-confidential-asymmetric: RS384/ES384, https://hl7.org/fhir/smart-app-launch/client-confidential-asymmetric.html). */
 export function pickKey(keys: SigningKey[], supported: string[] | undefined): SigningKey | undefined {
   if (!supported?.length) return keys[0];
   return keys.find((k) => supported.includes(k.alg));

@@ -18,7 +18,7 @@ export interface ServiceHttpOptions {
   timeoutMs?: number;
   /**
    * Allow http:// endpoints that are not on a loopback host. Never in production:
-   * SMART requires TLS (checklist 16).
+   * SMART requires TLS (RFC 6749 sections 3.1-3.2; https://hl7.org/fhir/smart-app-launch/app-launch.html).
    */
   dangerouslyAllowInsecureHttp?: boolean;
   /** A shared discovery cache; default one per helper instance (TTL 1 hour). */
@@ -54,7 +54,7 @@ export function resolveHttp(options: ServiceHttpOptions, where: string): Resolve
   return { fetch: f, authFetch: cappedFetch(f, maxResponseBytes), maxResponseBytes, httpTimeoutMs: timeoutMs, allowInsecureHttp, discovery };
 }
 
-/** An endpoint URL given in options: absolute http(s), TLS unless loopback (SMART checklist 16). */
+/** An endpoint URL given in options: absolute http(s), TLS unless loopback (RFC 6749 sections 3.1-3.2). */
 export function checkEndpoint(where: string, key: string, value: unknown, allowInsecure: boolean): string {
   if (typeof value !== 'string' || !/^https?:\/\//i.test(value)) throw new ConfigError(`${where}: \`${key}\` must be an absolute http(s) URL`);
   if (!isSecureEnough(value, allowInsecure)) throw new ConfigError(`${where}: \`${key}\` must use https (http only on loopback hosts): "${value}"`);

@@ -1,6 +1,6 @@
 /**
  * OAuth 2.0 Dynamic Client Registration (RFC 7591) at a SMART server's `registration_endpoint`
- * (SMART checklist 68-70), for public, symmetric and asymmetric clients, with an optional
+ * (RFC 7591; https://hl7.org/fhir/smart-app-launch/conformance.html `registration_endpoint`), for public, symmetric and asymmetric clients, with an optional
  * initial access token. Results can be stored per issuer and turned into a SmartIssuerConfig.
  */
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -121,7 +121,7 @@ export async function registerClient(iss: string, metadata: ClientRegistrationMe
   const base = normalizeBaseUrl(checkEndpoint(WHERE, 'iss', iss, http.allowInsecureHttp));
   const body = await registrationMetadata(metadata, options.privateKey);
   const doc = await http.discovery.get(base);
-  // SMART checklist 68: registration only where `registration_endpoint` exists.
+  // SMART conformance (registration_endpoint, https://hl7.org/fhir/smart-app-launch/conformance.html): registration only where `registration_endpoint` exists.
   if (!doc.registration_endpoint) throw new RegistrationError(`${base} does not advertise a registration_endpoint`, { status: 502 });
   const methods = doc.token_endpoint_auth_methods_supported;
   if (Array.isArray(methods) && body.token_endpoint_auth_method !== 'none' && !methods.includes(body.token_endpoint_auth_method!)) {

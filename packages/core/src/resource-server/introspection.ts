@@ -1,5 +1,5 @@
 /**
- * Token introspection (RFC 7662; SMART 2.2 token-introspection, checklist 71-72): asks the
+ * Token introspection (RFC 7662; SMART 2.2 token introspection, https://hl7.org/fhir/smart-app-launch/token-introspection.html): asks the
  * authorization server whether a token is active and with what scope and launch context.
  */
 import * as oidc from 'openid-client';
@@ -43,7 +43,7 @@ export interface TokenInfo {
   sub?: string;
   iss?: string;
   aud?: string[];
-  /** Patient id (`Patient/123` and `123` both give `123`, checklist 72). */
+  /** Patient id (`Patient/123` and `123` both give `123`, SMART token introspection `patient`). */
   patient?: string;
   encounter?: string;
   fhirUser?: string;
