@@ -22,14 +22,14 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
-/** Starts a server process on a free port and waits until it answers HTTP. */
-export async function startProcess(command: string, args: string[], options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number; readyPath?: string } = {}): Promise<RunningApp> {
+/** Starts a server process on a free port (in $PORT, or the `portEnv` variable) and waits until it answers HTTP. */
+export async function startProcess(command: string, args: string[], options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number; readyPath?: string; portEnv?: string } = {}): Promise<RunningApp> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   let out = '';
   const child: ChildProcess = spawn(command, args, {
     cwd: options.cwd ?? repoRoot,
-    env: { ...process.env, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1', ...options.env, PORT: String(port) },
+    env: { ...process.env, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1', ...options.env, [options.portEnv ?? 'PORT']: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d) => (out += d));

@@ -175,19 +175,22 @@ describe('the tarballs', () => {
   });
 });
 
-async function ehrLaunch(appUrl: string): Promise<TestBrowser> {
+/** EHR launch without a browser (CONTRACTS: /ehr/launch?launch_url=...): ends on the app's `/` (with its session slot query). */
+async function ehrLaunch(appUrl: string): Promise<{ browser: TestBrowser; landing: URL }> {
   const browser = new TestBrowser();
   const r = await browser.navigate(`${sandbox.baseUrl}/ehr/launch?launch_url=${encodeURIComponent(`${appUrl}/launch`)}&patient=p2&user=pr1`);
-  expect(r.url, browser.hops.map((h) => `${h.status} ${h.url}`).join('\n')).toBe(`${appUrl}/`);
-  return browser;
+  const landing = new URL(r.url);
+  expect(`${landing.origin}${landing.pathname}`, browser.hops.map((h) => `${h.status} ${h.url}`).join('\n')).toBe(`${appUrl}/`);
+  expect(r.res.status).toBe(200);
+  return { browser, landing };
 }
 
 describe('an outside app', () => {
   it('Express: an EHR launch against the installed sandbox reaches the app with the patient', async () => {
     const app = await startProcess('node', ['express-server.mjs'], { cwd: dir, env: { SMART_ISS: `${sandbox.baseUrl}/fhir`, SESSION_SECRET: SECRET } });
     try {
-      const browser = await ehrLaunch(app.baseUrl);
-      const res = await browser.fetch(`${app.baseUrl}/`);
+      const { browser, landing } = await ehrLaunch(app.baseUrl);
+      const res = await browser.fetch(landing.href);
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ patient: 'p2', resourceType: 'Patient' });
     } finally {
@@ -207,8 +210,8 @@ describe('an outside app', () => {
     try {
       const anonymous = await fetch(`${app.baseUrl}/api/context`);
       expect(anonymous.status).toBe(401);
-      const browser = await ehrLaunch(app.baseUrl);
-      const res = await browser.fetch(`${app.baseUrl}/api/context`);
+      const { browser, landing } = await ehrLaunch(app.baseUrl);
+      const res = await browser.fetch(`${app.baseUrl}/api/context${landing.search}`);
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ patient: 'p2' });
     } finally {
