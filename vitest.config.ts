@@ -25,5 +25,7 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default'],
+    // Prints the profile x example matrix (test/*.profiles.test.ts) at the end of the run.
+    globalSetup: ['test/matrix/global-setup.ts'],
   },
 });

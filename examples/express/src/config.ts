@@ -5,7 +5,10 @@ import { RedisStore, type SmartConfig } from '@smart-launch/core';
 /** The example's configuration, from the environment (see shared CONTRACTS: the same in every example). */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SmartConfig & { port: number } {
   const port = Number(env.PORT ?? 3000);
-  const iss = env.SMART_ISS ?? 'http://127.0.0.1:4010/fhir';
+  // SMART_ISS: one FHIR base URL, or several separated by spaces or commas (e.g. an EHR-launch alias);
+  // an entry may be a tenant template (`https://fhir-ehr.cerner.com/r4/:tenant`). The first plain URL
+  // is where a standalone launch goes. One client registration for all of them.
+  const isses = (env.SMART_ISS ?? 'http://127.0.0.1:4010/fhir').split(/[\s,]+/).filter(Boolean);
   let privateKey: string | undefined = env.SMART_PRIVATE_KEY || undefined;
   // A path to a key file is accepted too.
   if (privateKey && !privateKey.trim().startsWith('{') && !privateKey.includes('-----BEGIN') && existsSync(privateKey)) {
@@ -19,15 +22,17 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SmartConfig
   }
   return {
     port,
-    issuers: [
-      {
-        iss,
-        clientId: env.SMART_CLIENT_ID ?? 'demo-public',
-        ...(env.SMART_CLIENT_SECRET ? { clientSecret: env.SMART_CLIENT_SECRET } : {}),
-        ...(privateKey ? { privateKey } : {}),
-        ...(env.SMART_AUTHORIZE_METHOD ? { authorizeMethod: env.SMART_AUTHORIZE_METHOD as 'GET' | 'POST' | 'auto' } : {}),
-      },
-    ],
+    issuers: isses.map((iss) => ({
+      iss,
+      clientId: env.SMART_CLIENT_ID ?? 'demo-public',
+      ...(env.SMART_CLIENT_SECRET ? { clientSecret: env.SMART_CLIENT_SECRET } : {}),
+      ...(privateKey ? { privateKey } : {}),
+      // SMART_JWKS_URL: where this app's JWKS is registered (sent as `jku`; Epic).
+      ...(env.SMART_JWKS_URL ? { jwksUrl: env.SMART_JWKS_URL } : {}),
+      ...(env.SMART_AUTHORIZE_METHOD ? { authorizeMethod: env.SMART_AUTHORIZE_METHOD as 'GET' | 'POST' | 'auto' } : {}),
+    })),
+    // With a private key, the app serves its public keys at /.well-known/jwks.json (for jwks_uri).
+    ...(privateKey ? { routes: { jwks: '/.well-known/jwks.json' } } : {}),
     scope: env.SMART_SCOPE ?? 'launch launch/patient openid fhirUser offline_access patient/*.rs',
     // REDIS_URL: sessions in Redis, shared by several instances of the app (tokens sealed at rest).
     session: { secret, ...(env.REDIS_URL ? { store: new RedisStore({ client: new Redis(env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 }) }) } : {}) },

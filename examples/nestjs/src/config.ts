@@ -6,7 +6,10 @@ export type Env = (key: string) => string | undefined;
 
 /** The example's SMART configuration, from the environment (shared CONTRACTS: the same in every example). */
 export function smartConfig(env: Env): SmartConfig {
-  const iss = env('SMART_ISS') ?? 'http://127.0.0.1:4010/fhir';
+  // SMART_ISS: one FHIR base URL, or several separated by spaces or commas (e.g. an EHR-launch alias);
+  // an entry may be a tenant template (`https://fhir-ehr.cerner.com/r4/:tenant`). The first plain URL
+  // is where a standalone launch goes. One client registration for all of them.
+  const isses = (env('SMART_ISS') ?? 'http://127.0.0.1:4010/fhir').split(/[\s,]+/).filter(Boolean);
   let privateKey: string | undefined = env('SMART_PRIVATE_KEY') || undefined;
   // A path to a key file is accepted too.
   if (privateKey && !privateKey.trim().startsWith('{') && !privateKey.includes('-----BEGIN') && existsSync(privateKey)) {
@@ -21,15 +24,17 @@ export function smartConfig(env: Env): SmartConfig {
   const clientSecret = env('SMART_CLIENT_SECRET');
   const authorizeMethod = env('SMART_AUTHORIZE_METHOD') as 'GET' | 'POST' | 'auto' | undefined;
   return {
-    issuers: [
-      {
-        iss,
-        clientId: env('SMART_CLIENT_ID') ?? 'demo-public',
-        ...(clientSecret ? { clientSecret } : {}),
-        ...(privateKey ? { privateKey } : {}),
-        ...(authorizeMethod ? { authorizeMethod } : {}),
-      },
-    ],
+    issuers: isses.map((iss) => ({
+      iss,
+      clientId: env('SMART_CLIENT_ID') ?? 'demo-public',
+      ...(clientSecret ? { clientSecret } : {}),
+      ...(privateKey ? { privateKey } : {}),
+      // SMART_JWKS_URL: where this app's JWKS is registered (sent as `jku`; Epic).
+      ...(env('SMART_JWKS_URL') ? { jwksUrl: env('SMART_JWKS_URL')! } : {}),
+      ...(authorizeMethod ? { authorizeMethod } : {}),
+    })),
+    // With a private key, the app serves its public keys at /.well-known/jwks.json (for jwks_uri).
+    ...(privateKey ? { routes: { jwks: '/.well-known/jwks.json' } } : {}),
     scope: env('SMART_SCOPE') ?? 'launch launch/patient openid fhirUser offline_access patient/*.rs',
     session: { secret },
     logger: { warn: (m) => console.warn(m), error: (m) => console.error(m) },
