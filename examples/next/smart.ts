@@ -2,6 +2,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { SmartConfig } from '@smart-launch/core';
 import { smartNext } from '@smart-launch/next';
 
+/**
+ * `Content-Security-Policy: frame-ancestors` for the app's pages: `FRAME_ANCESTORS` (a CSP source
+ * list), else the app itself and the configured EHR, so the EHR can show the app in an iframe.
+ */
+export function frameAncestors(env: NodeJS.ProcessEnv = process.env): string {
+  return env.FRAME_ANCESTORS?.trim() || `'self' ${new URL((env.SMART_ISS ?? 'http://127.0.0.1:4010/fhir').split(/[\s,]+/)[0]!).origin}`;
+}
+
 /** The example's configuration, from the environment (see shared CONTRACTS: the same in every example). */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SmartConfig {
   // SMART_ISS: one FHIR base URL, or several separated by spaces or commas (e.g. an EHR-launch alias);
@@ -33,7 +41,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SmartConfig
     // app/.well-known/jwks.json/route.ts hands the request to the same handlers.
     ...(privateKey ? { routes: { jwks: '/.well-known/jwks.json' } } : {}),
     scope: env.SMART_SCOPE ?? 'launch launch/patient openid fhirUser offline_access patient/*.rs',
-    session: { secret },
+    // SMART_SAME_SITE=none: the app runs in the EHR's iframe (cookies Secure; SameSite=None; Partitioned).
+    // SMART_MAX_LAUNCHES: concurrent launches (tabs, patients) per browser, oldest ended first (default 5).
+    session: {
+      secret,
+      ...(env.SMART_SAME_SITE ? { sameSite: env.SMART_SAME_SITE as 'lax' | 'strict' | 'none' } : {}),
+      ...(env.SMART_MAX_LAUNCHES ? { maxLaunches: Number(env.SMART_MAX_LAUNCHES) } : {}),
+    },
     logger: { warn: (m) => console.warn(m), error: (m) => console.error(m) },
   };
 }

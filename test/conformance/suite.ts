@@ -3,7 +3,7 @@
  * same launches, client types, refresh, logout and negative cases, driven through the contract
  * in shared/CONTRACTS.md against the real sandbox EHR.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,7 +37,28 @@ async function context(app: AppUnderTest, browser: TestBrowser) {
 }
 
 function sessionCookieValue(browser: TestBrowser): string {
-  return [...browser.cookies].filter(([n]) => n === 'smart_session' || n.startsWith('smart_session.')).map(([, c]) => c.value).join('');
+  return [...browser.cookies].filter(([n]) => n.startsWith('smart_session~')).map(([, c]) => c.value).join('');
+}
+
+/** Session cookies (one slot per launch, ADR 0008: `smart_session~<handle>`, chunks `.1`...). */
+const hasSession = (browser: TestBrowser) => [...browser.cookies.keys()].some((n) => n.startsWith('smart_session~'));
+const HANDLE = /[A-Za-z0-9_-]{10}/;
+
+/**
+ * A top-level page load as a browser sends it (fetch() can't: undici forces Sec-Fetch-Mode: cors),
+ * with the browser's cookies.
+ */
+function pageLoad(browser: TestBrowser, url: string, headers: Record<string, string> = {}): Promise<{ status: number; location?: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { headers: { accept: 'text/html', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document', 'sec-fetch-site': 'same-origin', cookie: browser.cookieHeader(url), ...headers } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode!, ...(res.headers.location ? { location: res.headers.location } : {}), body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 export function conformanceSuite(name: string, start: StartApp): void {
@@ -103,9 +124,10 @@ export function conformanceSuite(name: string, start: StartApp): void {
         const { browser } = await standaloneLogin(app);
         const cb = browser.hops.find((h) => h.url.startsWith(`${app.baseUrl}/callback`))!;
         expect(cb.status).toBe(302);
-        expect(cb.location).toBe('/');
-        expect(cb.setCookie.some((c) => c.startsWith('smart_session='))).toBe(true);
-        expect(cb.setCookie.find((c) => c.startsWith('smart_session='))).toMatch(/HttpOnly/);
+        // The redirect names the new launch (ADR 0008).
+        expect(cb.location).toMatch(new RegExp(`^/\\?smart_launch=${HANDLE.source}$`));
+        expect(cb.setCookie.some((c) => c.startsWith('smart_session~'))).toBe(true);
+        expect(cb.setCookie.find((c) => c.startsWith('smart_session~'))).toMatch(/HttpOnly/);
         // No token ever appears in a URL.
         for (const h of browser.hops) expect(`${h.url} ${h.location ?? ''}`).not.toMatch(/access_token|refresh_token|id_token=/);
       });
@@ -124,11 +146,11 @@ export function conformanceSuite(name: string, start: StartApp): void {
 
       it('returnTo is honoured only as a same-origin path (no open redirect)', async () => {
         const ok = await standaloneLogin(app, new TestBrowser(), '?returnTo=%2Fapi%2Fcontext');
-        expect(ok.url).toBe(`${app.baseUrl}/api/context`);
+        expect(ok.url).toMatch(new RegExp(`^${app.baseUrl}/api/context\\?smart_launch=${HANDLE.source}$`));
         const evil = await standaloneLogin(app, new TestBrowser(), `?returnTo=${encodeURIComponent('https://evil.example/steal')}`);
-        expect(evil.url).toBe(`${app.baseUrl}/`);
+        expect(evil.url).toMatch(new RegExp(`^${app.baseUrl}/\\?smart_launch=${HANDLE.source}$`));
         const evil2 = await standaloneLogin(app, new TestBrowser(), `?returnTo=${encodeURIComponent('//evil.example/steal')}`);
-        expect(evil2.url).toBe(`${app.baseUrl}/`);
+        expect(evil2.url).toMatch(new RegExp(`^${app.baseUrl}/\\?smart_launch=${HANDLE.source}$`));
       });
 
       it('logout ends the session, and its old cookie does not come back', async () => {
@@ -136,7 +158,7 @@ export function conformanceSuite(name: string, start: StartApp): void {
         const oldCookie = browser.cookieHeader(`${app.baseUrl}/`);
         const out = await browser.fetch(`${app.baseUrl}/logout`);
         expect(out.status).toBe(302);
-        expect(out.headers.getSetCookie().some((c) => c.startsWith('smart_session=;') && /Max-Age=0/.test(c))).toBe(true);
+        expect(out.headers.getSetCookie().some((c) => /^smart_session~[^=]+=;/.test(c) && /Max-Age=0/.test(c))).toBe(true);
         expect((await context(app, browser)).status).toBe(401);
         const replay = await fetch(`${app.baseUrl}/api/context`, { headers: { cookie: oldCookie, accept: 'application/json' } });
         expect(replay.status).toBe(401);
@@ -144,7 +166,7 @@ export function conformanceSuite(name: string, start: StartApp): void {
 
       it('a tampered session cookie is no session', async () => {
         const { browser } = await standaloneLogin(app);
-        const c = browser.cookies.get('smart_session')!;
+        const c = [...browser.cookies].find(([n]) => n.startsWith('smart_session~'))![1];
         c.value = c.value.slice(0, 40) + (c.value[40] === 'A' ? 'B' : 'A') + c.value.slice(41);
         expect((await context(app, browser)).status).toBe(401);
       });
@@ -178,7 +200,7 @@ export function conformanceSuite(name: string, start: StartApp): void {
         const res = await b.fetch(`${app.baseUrl}/callback?code=abc&state=forged-state-value`);
         expect(res.status).toBe(400);
         expect(await res.text()).toContain('state_mismatch');
-        expect(b.cookies.has('smart_session')).toBe(false);
+        expect(hasSession(b)).toBe(false);
       });
 
       it('a callback without state is refused', async () => {
@@ -227,7 +249,7 @@ export function conformanceSuite(name: string, start: StartApp): void {
         expect(res.status).toBe(403);
         expect(body).toContain('authorization_denied');
         expect(body).not.toMatch(/<script(?! nonce)/);
-        expect(browser.cookies.has('smart_session')).toBe(false);
+        expect(hasSession(browser)).toBe(false);
       });
 
       it('an invalid_scope error is surfaced with its OAuth error code', async () => {
@@ -243,7 +265,7 @@ export function conformanceSuite(name: string, start: StartApp): void {
         const { res, body, browser } = await standaloneLogin(app);
         expect(res.status).toBe(502);
         expect(body).toContain('token_request_failed');
-        expect(browser.cookies.has('smart_session')).toBe(false);
+        expect(hasSession(browser)).toBe(false);
       });
     });
 
@@ -284,7 +306,7 @@ export function conformanceSuite(name: string, start: StartApp): void {
         const res = await browser.fetch(`${app.baseUrl}/api/context`, { headers: { accept: 'application/json' } });
         expect(res.status).toBe(401);
         expect(((await res.json()) as { error: string }).error).toBe('session_expired');
-        expect(browser.cookies.has('smart_session')).toBe(false);
+        expect(hasSession(browser)).toBe(false);
       });
     });
 
@@ -306,6 +328,104 @@ export function conformanceSuite(name: string, start: StartApp): void {
         sandbox.resetStats();
         expect((await e.browser.fetch(`${app.baseUrl}/api/patient`)).status).toBe(200);
         expect(sandbox.stats().token.refresh_token ?? 0).toBe(1);
+      });
+    });
+
+    describe('several launches in one browser (issue 13, ADR 0008)', () => {
+      let app: AppUnderTest;
+      let small: AppUnderTest;
+      beforeAll(async () => {
+        [app, small] = await Promise.all([launchApp(), launchApp({ SMART_MAX_LAUNCHES: '2' })]);
+      });
+      const json = { accept: 'application/json' };
+      const handleOf = (url: string) => new URL(url).searchParams.get('smart_launch')!;
+      /** Two EHR launches in one browser: p2 (tab A), then p3 (tab B). */
+      async function twoTabs(target = app) {
+        const browser = new TestBrowser();
+        const a = await ehrLogin(target, sandbox, 'p2', browser);
+        const b = await ehrLogin(target, sandbox, 'p3', browser);
+        return { browser, a: handleOf(a.url), b: handleOf(b.url), urlA: a.url, urlB: b.url };
+      }
+      const patientOf = async (res: Response) => ((await res.json()) as { patient?: string; error?: string });
+
+      it('each launch names itself in the URL; the query, X-Smart-Launch and a same-origin Referer each reach their own patient', async () => {
+        const { browser, a, b, urlA, urlB } = await twoTabs();
+        expect(a).toMatch(HANDLE);
+        expect(a).not.toBe(b);
+        expect(await patientOf(await browser.fetch(`${app.baseUrl}/api/context?smart_launch=${a}`, { headers: json }))).toMatchObject({ patient: 'p2' });
+        expect(await patientOf(await browser.fetch(`${app.baseUrl}/api/context?smart_launch=${b}`, { headers: json }))).toMatchObject({ patient: 'p3' });
+        expect(await patientOf(await browser.fetch(`${app.baseUrl}/api/context`, { headers: { ...json, 'x-smart-launch': a } }))).toMatchObject({ patient: 'p2' });
+        expect(await patientOf(await browser.fetch(`${app.baseUrl}/api/context`, { headers: { ...json, referer: urlB } }))).toMatchObject({ patient: 'p3' });
+        expect(await patientOf(await browser.fetch(`${app.baseUrl}/api/patient`, { headers: { ...json, referer: urlA } }))).toMatchObject({ id: 'p2' } as never);
+      });
+
+      it("each tab's GET / keeps showing the patient of the launch that opened it (CONTRACTS)", async () => {
+        const { browser, urlA, urlB } = await twoTabs();
+        const nameOf = async (id: string) => {
+          const p = (await (await browser.fetch(`${app.baseUrl}/api/patient`, { headers: { ...json, 'x-smart-launch': handleOf(id === 'p2' ? urlA : urlB) } })).json()) as { name?: { given?: string[]; family?: string; text?: string }[] };
+          const n = p.name?.[0];
+          return n?.text ?? [...(n?.given ?? []), n?.family ?? ''].join(' ').trim();
+        };
+        const [nameA, nameB] = [await nameOf('p2'), await nameOf('p3')];
+        expect(nameA).not.toBe(nameB);
+        for (let i = 0; i < 2; i++) {
+          expect((await browser.navigate(urlA)).body).toContain(nameA);
+          expect((await browser.navigate(urlB)).body).toContain(nameB);
+        }
+        expect((await browser.navigate(urlA)).body).not.toContain(nameB);
+      });
+
+      it('several launches and none named: 409 launch_ambiguous for fetches, the relaunch page for page loads; never a patient', async () => {
+        const { browser } = await twoTabs();
+        const api = await browser.fetch(`${app.baseUrl}/api/context`, { headers: json });
+        expect(api.status).toBe(409);
+        expect(await patientOf(api)).toMatchObject({ error: 'launch_ambiguous' });
+        const nav = await pageLoad(browser, `${app.baseUrl}/`);
+        expect(nav.status).toBe(409);
+        const html = nav.body;
+        expect(html).toContain('launch_ambiguous');
+        expect(html).not.toContain('id="patient-name"');
+        // A cross-site Referer names no launch.
+        expect((await browser.fetch(`${app.baseUrl}/api/context`, { headers: { ...json, referer: `http://evil.example/?smart_launch=x` } })).status).toBe(409);
+      });
+
+      it("a page load that found its launch through Referer is redirected to carry it; a handle of another browser's launch is not signed in", async () => {
+        const { browser, a, urlA } = await twoTabs();
+        const nav = await pageLoad(browser, `${app.baseUrl}/?from=link`, { referer: urlA });
+        expect(nav.status).toBe(303);
+        expect(nav.location).toBe(`/?from=link&smart_launch=${a}`);
+        const other = await twoTabs();
+        const foreign = await browser.fetch(`${app.baseUrl}/api/context?smart_launch=${other.a}`, { headers: json });
+        expect(foreign.status).toBe(401);
+        expect(await patientOf(foreign)).toMatchObject({ error: 'launch_not_found' });
+      });
+
+      it('maxLaunches (SMART_MAX_LAUNCHES=2): a third launch ends the oldest; its tab is signed out cleanly, the others keep their patients', async () => {
+        const { browser, a, b } = await twoTabs(small);
+        const c = handleOf((await ehrLogin(small, sandbox, 'p4', browser)).url);
+        const gone = await browser.fetch(`${small.baseUrl}/api/context?smart_launch=${a}`, { headers: json });
+        expect(gone.status).toBe(401);
+        expect(await patientOf(gone)).toMatchObject({ error: 'launch_not_found' });
+        expect(await patientOf(await browser.fetch(`${small.baseUrl}/api/context?smart_launch=${b}`, { headers: json }))).toMatchObject({ patient: 'p3' });
+        expect(await patientOf(await browser.fetch(`${small.baseUrl}/api/context?smart_launch=${c}`, { headers: json }))).toMatchObject({ patient: 'p4' });
+        // The evicted tab's page shows "signed out" with a launch link, never another patient.
+        const page1 = await browser.navigate(`${small.baseUrl}/?smart_launch=${a}`);
+        expect(page1.body).toContain('href="/launch"');
+        expect(page1.body).not.toContain('id="patient-name"');
+      });
+
+      it('logout ends only the launch it names (and returns naming it); logout?all=1 ends every launch', async () => {
+        const { browser, a, b, urlA } = await twoTabs();
+        const out = await browser.fetch(`${app.baseUrl}/logout`, { headers: { referer: urlA } });
+        expect(out.status).toBe(302);
+        expect(out.headers.get('location')).toBe(`/?smart_launch=${a}`);
+        expect((await browser.fetch(`${app.baseUrl}/api/context?smart_launch=${a}`, { headers: json })).status).toBe(401);
+        expect(await patientOf(await browser.fetch(`${app.baseUrl}/api/context?smart_launch=${b}`, { headers: json }))).toMatchObject({ patient: 'p3' });
+        const c = handleOf((await ehrLogin(app, sandbox, 'p4', browser)).url);
+        const all = await browser.fetch(`${app.baseUrl}/logout?all=1`);
+        expect(all.status).toBe(302);
+        expect(hasSession(browser)).toBe(false);
+        expect((await browser.fetch(`${app.baseUrl}/api/context?smart_launch=${c}`, { headers: json })).status).toBe(401);
       });
     });
 
@@ -443,7 +563,7 @@ export function conformanceSuite(name: string, start: StartApp): void {
         expect(res.status).toBe(502);
         expect(body).toContain('invalid_client');
         expect(body).not.toContain('not-the-secret');
-        expect(browser.cookies.has('smart_session')).toBe(false);
+        expect(hasSession(browser)).toBe(false);
       });
     });
   });

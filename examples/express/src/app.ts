@@ -5,9 +5,11 @@ import { requireSmart, smart } from '@smart-launch/express';
 import { appPage, signedOutPage } from './views.js';
 
 /** The example app: a patient summary (banner + latest vitals), per the shared contract. */
-export function createApp(config: SmartConfig): Express {
+export function createApp(config: SmartConfig, options: { frameAncestors?: string } = {}): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Who may show these pages in a frame (the EHR embeds the app); never X-Frame-Options: DENY.
+  if (options.frameAncestors) app.use((_req, res, next) => void (res.setHeader('content-security-policy', `frame-ancestors ${options.frameAncestors}`), next()));
   app.use(smart(config));
 
   app.get('/', async (req, res, next) => {

@@ -3,6 +3,14 @@ import { Redis } from 'ioredis';
 import { RedisStore, type SmartConfig } from '@smart-launch/core';
 
 /** The example's configuration, from the environment (see shared CONTRACTS: the same in every example). */
+/**
+ * `Content-Security-Policy: frame-ancestors` for the app's pages: `FRAME_ANCESTORS` (a CSP source
+ * list), else the app itself and the configured EHR, so the EHR can show the app in an iframe.
+ */
+export function frameAncestors(env: NodeJS.ProcessEnv = process.env): string {
+  return env.FRAME_ANCESTORS?.trim() || `'self' ${new URL((env.SMART_ISS ?? 'http://127.0.0.1:4010/fhir').split(/[\s,]+/)[0]!).origin}`;
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SmartConfig & { port: number } {
   const port = Number(env.PORT ?? 3000);
   // SMART_ISS: one FHIR base URL, or several separated by spaces or commas (e.g. an EHR-launch alias);
@@ -35,7 +43,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SmartConfig
     ...(privateKey ? { routes: { jwks: '/.well-known/jwks.json' } } : {}),
     scope: env.SMART_SCOPE ?? 'launch launch/patient openid fhirUser offline_access patient/*.rs',
     // REDIS_URL: sessions in Redis, shared by several instances of the app (tokens sealed at rest).
-    session: { secret, ...(env.REDIS_URL ? { store: new RedisStore({ client: new Redis(env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 }) }) } : {}) },
+    // SMART_SAME_SITE=none: the app runs in the EHR's iframe (cookies Secure; SameSite=None; Partitioned).
+    // SMART_MAX_LAUNCHES: concurrent launches (tabs, patients) per browser, oldest ended first (default 5).
+    session: { secret, ...(env.SMART_SAME_SITE ? { sameSite: env.SMART_SAME_SITE as 'lax' | 'strict' | 'none' } : {}), ...(env.SMART_MAX_LAUNCHES ? { maxLaunches: Number(env.SMART_MAX_LAUNCHES) } : {}), ...(env.REDIS_URL ? { store: new RedisStore({ client: new Redis(env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 }) }) } : {}) },
     logger: { warn: (m) => console.warn(m), error: (m) => console.error(m) },
   };
 }

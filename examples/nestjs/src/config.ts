@@ -5,6 +5,14 @@ import type { SmartConfig } from '@smart-launch/core';
 export type Env = (key: string) => string | undefined;
 
 /** The example's SMART configuration, from the environment (shared CONTRACTS: the same in every example). */
+/**
+ * `Content-Security-Policy: frame-ancestors` for the app's pages: `FRAME_ANCESTORS` (a CSP source
+ * list), else the app itself and the configured EHR, so the EHR can show the app in an iframe.
+ */
+export function frameAncestors(env: Env): string {
+  return env('FRAME_ANCESTORS')?.trim() || `'self' ${new URL((env('SMART_ISS') ?? 'http://127.0.0.1:4010/fhir').split(/[\s,]+/)[0]!).origin}`;
+}
+
 export function smartConfig(env: Env): SmartConfig {
   // SMART_ISS: one FHIR base URL, or several separated by spaces or commas (e.g. an EHR-launch alias);
   // an entry may be a tenant template (`https://fhir-ehr.cerner.com/r4/:tenant`). The first plain URL
@@ -23,6 +31,8 @@ export function smartConfig(env: Env): SmartConfig {
   }
   const clientSecret = env('SMART_CLIENT_SECRET');
   const authorizeMethod = env('SMART_AUTHORIZE_METHOD') as 'GET' | 'POST' | 'auto' | undefined;
+  // SMART_SAME_SITE=none: the app runs in the EHR's iframe (cookies Secure; SameSite=None; Partitioned).
+  const sameSite = env('SMART_SAME_SITE') as 'lax' | 'strict' | 'none' | undefined;
   return {
     issuers: isses.map((iss) => ({
       iss,
@@ -36,7 +46,8 @@ export function smartConfig(env: Env): SmartConfig {
     // With a private key, the app serves its public keys at /.well-known/jwks.json (for jwks_uri).
     ...(privateKey ? { routes: { jwks: '/.well-known/jwks.json' } } : {}),
     scope: env('SMART_SCOPE') ?? 'launch launch/patient openid fhirUser offline_access patient/*.rs',
-    session: { secret },
+    // SMART_MAX_LAUNCHES: concurrent launches (tabs, patients) per browser, oldest ended first (default 5).
+    session: { secret, ...(sameSite ? { sameSite } : {}), ...(env('SMART_MAX_LAUNCHES') ? { maxLaunches: Number(env('SMART_MAX_LAUNCHES')) } : {}) },
     logger: { warn: (m) => console.warn(m), error: (m) => console.error(m) },
   };
 }
