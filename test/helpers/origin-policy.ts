@@ -5,8 +5,14 @@
  * Origin check.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '@smart-launch/sandbox';
-import type { SmartConfig } from '@smart-launch/core';
+// The adapters' own tsconfigs type-check this file too: core's types by path, the sandbox passed in.
+import type { SmartConfig } from '../../packages/core/src/index.js';
+
+/** The sandbox EHR (`startSandbox` of @smart-launch/sandbox), as the caller resolves it. */
+export interface OriginSandbox {
+  fhirBaseUrl: string;
+  stop(): Promise<void>;
+}
 
 export interface OriginApp {
   /** The origin a direct request reaches the app at (`http://127.0.0.1:<port>`). */
@@ -16,9 +22,9 @@ export interface OriginApp {
   stop(): Promise<void>;
 }
 
-export function originPolicySuite(name: string, start: (config: SmartConfig) => Promise<OriginApp>): void {
+export function originPolicySuite(name: string, startSandbox: (o: { port: number; quiet: boolean }) => Promise<OriginSandbox>, start: (config: SmartConfig) => Promise<OriginApp>): void {
   describe(`origin policy: ${name}`, () => {
-    let sandbox: Sandbox;
+    let sandbox: OriginSandbox;
     const apps: OriginApp[] = [];
     const launch = async (trustProxy: boolean) => {
       const app = await start({
