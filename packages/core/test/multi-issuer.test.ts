@@ -35,13 +35,13 @@ it('launches at each allowlisted EHR with that EHR\'s client, and keeps their se
   // Each token works only at its own EHR; the FHIR client won't even send it elsewhere.
   expect((await ctxA.fhir.read('Patient', ctxA.patient!)).id).toBe(ctxA.patient);
   await expect(ctxA.fhir.request(`${b.fhirBaseUrl}/Patient/p4`)).rejects.toMatchObject({ code: 'fhir_foreign_url' });
-  // Without iss, a standalone launch goes to the first EHR (defaultIss).
-  // (The sandbox advertises authorize-post, so the authorize request is a self-submitting form.)
+  // Without iss, a standalone launch goes to the first EHR (defaultIss), by GET ('auto' POSTs
+  // only EHR launches).
   const res = (await smart.handle(new Request(`${APP}/launch`)))!;
-  expect(await res.text()).toContain(`action="${a.origin}/`);
+  expect(res.headers.get('location')).toMatch(new RegExp(`^${a.origin}/`));
 });
 
-it('authorizes by GET when configured, by auto-submitted POST when the EHR advertises authorize-post', async () => {
+it('authorizes by GET when configured; "auto" POSTs EHR launches to an EHR advertising authorize-post, GETs standalone ones', async () => {
   const secret = 'multi-issuer-secret-0123456789abcdefgh';
   const get = createSmart({ issuers: [{ iss: a.fhirBaseUrl, clientId: 'demo-public', authorizeMethod: 'GET' }], session: { secret } });
   const byGet = (await get.handle(new Request(`${APP}/launch`)))!;
@@ -49,8 +49,10 @@ it('authorizes by GET when configured, by auto-submitted POST when the EHR adver
   expect(new URL(byGet.headers.get('location')!).searchParams.get('code_challenge_method')).toBe('S256');
   expect((await get.session({ cookie: await login(get), url: `${APP}/` })).context?.patient).toBeTruthy();
   const auto = createSmart({ issuers: [{ iss: a.fhirBaseUrl, clientId: 'demo-public' }], session: { secret } });
-  const byPost = (await auto.handle(new Request(`${APP}/launch`)))!;
+  expect((await auto.handle(new Request(`${APP}/launch`)))!.status).toBe(302);
+  const ehrLaunch = () => `?iss=${encodeURIComponent(a.fhirBaseUrl)}&launch=${a.createLaunch({ patient: 'p2' })}`;
+  const byPost = (await auto.handle(new Request(`${APP}/launch${ehrLaunch()}`)))!;
   expect(byPost.status).toBe(200);
   expect(await byPost.text()).toMatch(/<form method="post" action="http:\/\/127\.0\.0\.1:\d+\/oidc\/authorize">/);
-  expect((await auto.session({ cookie: await login(auto), url: `${APP}/` })).context?.patient).toBeTruthy();
+  expect((await auto.session({ cookie: await login(auto, ehrLaunch()), url: `${APP}/` })).context?.patient).toBe('p2');
 });
