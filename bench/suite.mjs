@@ -22,7 +22,7 @@ const wants = (row) => !only || only.has(row);
 
 // Sizes: the figures for a full run; a few of each in smoke mode.
 const S = smoke
-  ? { amount: 400, seconds: 0, warm: 0, rounds: 1, sessions: 200, beyond: 400, cold: 100, storeSessions: 100, stormSessions: 10, perSession: 100, window: 200, memory: 200 }
+  ? { amount: 300, seconds: 0, warm: 0, rounds: 1, sessions: 100, beyond: 200, cold: 50, storeSessions: 50, stormSessions: 5, perSession: 20, window: 100, memory: 100 }
   : { seconds: 5, warm: 2, rounds: 5, sessions: 10_000, beyond: 50_000, cold: 2_000, storeSessions: 1_000, stormSessions: 1_000, perSession: 100, window: 500, memory: 10_000 };
 const load = { seconds: Number(opt('--seconds', S.seconds)), rounds: Number(opt('--rounds', S.rounds)), connections: Number(opt('--connections', 50)), warm: S.warm, amount: S.amount };
 

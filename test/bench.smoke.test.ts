@@ -18,7 +18,7 @@ describe('bench suite (smoke mode)', () => {
   it('produces a figure for every row', async () => {
     const out = join(dir, 'bench.json');
     const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, ['bench/suite.mjs', '--smoke', '--json', out], { cwd: root, timeout: 150_000, maxBuffer: 16 * 2 ** 20 }, (err, so, se) =>
+      execFile(process.execPath, ['bench/suite.mjs', '--smoke', '--json', out], { cwd: root, timeout: 280_000, maxBuffer: 16 * 2 ** 20 }, (err, so, se) =>
         resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout: so, stderr: se }),
       );
     });
@@ -38,5 +38,5 @@ describe('bench suite (smoke mode)', () => {
     }
     // The printed table has every row.
     for (const id of EXPECTED) expect(stdout).toMatch(new RegExp(`^\\| ${id} \\|`, 'm'));
-  }, 180_000);
+  }, 300_000);
 });

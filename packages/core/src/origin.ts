@@ -24,7 +24,12 @@ export interface OriginSource {
 // RFC 3986 3.2.2 / 3.2.3: reg-name or IP literal, optional port. Anything else is not a host.
 const HOST = /^(?:[A-Za-z0-9\-._~%]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
-const first = (v: string | null | undefined): string | undefined => v?.split(',')[0]?.trim() || undefined;
+// The first element of a comma-separated header value (no array: this runs on every request).
+const first = (v: string | null | undefined): string | undefined => {
+  if (!v) return undefined;
+  const comma = v.indexOf(',');
+  return (comma < 0 ? v : v.slice(0, comma)).trim() || undefined;
+};
 
 /** RFC 7239 section 4: `proto` and `host` of the first element (the one the client's request reached). */
 export function parseForwarded(value: string | null | undefined): { proto?: string; host?: string } {

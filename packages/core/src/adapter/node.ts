@@ -169,6 +169,9 @@ export interface NodeGuardOptions {
 
 /** The session guard on a Node request (after `nodeMiddleware`): undefined to let it through, else the answer. */
 export function guardNodeRequest(req: NodeRequest, options: NodeGuardOptions = {}): GuardAnswer | undefined {
+  // The hot path: a session and no scopes to check lets the request through (what guardSession
+  // answers), without computing the JSON preference and the return path first.
+  if (req.smart && !options.scopes?.length) return undefined;
   return guardSession({
     context: req.smart,
     error: req.smartError,

@@ -22,7 +22,7 @@ const originOf = (url: string): string => {
 /** Which of the browser's launches the request belongs to: one rule for every adapter. */
 export function chooseLaunch(core: SmartCore, req: LaunchRequest): LaunchChoice {
   const { cookieName, launchParam } = core.cfg.session;
-  const handles = req.cookie && req.cookie.includes(`${cookieName}~`) ? slotHandles(req.cookie, cookieName) : [];
+  const handles = slotHandles(req.cookie, cookieName);
   return resolveLaunch(launchParam, {
     url: req.url,
     header: req.header?.('x-smart-launch'),

@@ -113,7 +113,6 @@ export function createSmart(config: SmartConfig): Smart {
   }
 
   const needsRefresh = (data: SessionData) => data.expiresAt !== undefined && data.expiresAt - core.cfg.refreshSkewSeconds <= Date.now() / 1000;
-  const legacyMarker = `${core.cfg.session.cookieName}=`;
 
   /**
    * Hot path: no session cookie, or a session this process already verified and still fresh.
@@ -122,7 +121,8 @@ export function createSmart(config: SmartConfig): Smart {
   function peekSession(req: SessionRequest, hooks?: SessionHooks): SessionResult | undefined {
     const cookie = req.cookie;
     // The single pre-0008 cookie: the slow path clears it.
-    if (cookie && cookie.includes(legacyMarker) && getCookie(cookie, core.cfg.session.cookieName) !== undefined) return undefined;
+    // (getCookie looks at pair starts only: cheaper than a substring search of the whole header.)
+    if (cookie && getCookie(cookie, core.cfg.session.cookieName) !== undefined) return undefined;
     const choice = chooseLaunch(core, req);
     if (choice.kind === 'none') return NO_SESSION;
     if (choice.kind === 'ambiguous') return { context: null, setCookie: NO_COOKIES, ...launchAmbiguous(core, req) };

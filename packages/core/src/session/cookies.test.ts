@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CHUNK_SIZE, clearChunked, getCookie, parseCookies, readChunked, serializeCookie, writeChunked } from './cookies.js';
+import { CHUNK_SIZE, clearChunked, getCookie, hasCookiePrefix, parseCookies, readChunked, readChunkedHeader, serializeCookie, writeChunked } from './cookies.js';
 
 const toJar = (setCookies: string[]) => new Map(setCookies.map((c) => { const [nv] = c.split(';'); const i = nv!.indexOf('='); return [nv!.slice(0, i), nv!.slice(i + 1)]; }));
 
@@ -32,5 +32,19 @@ describe('cookies', () => {
     expect(set).toHaveLength(3);
     expect(set.filter((c) => c.includes('Max-Age=0')).map((c) => c.split('=')[0])).toEqual(['s.1', 's.2']);
     expect(clearChunked('s', before, {}).map((c) => c.split('=')[0])).toEqual(['s', 's.1', 's.2']);
+  });
+
+  it('finds chunks by cookie name only, wherever they are in the header (the hot path reads no value)', () => {
+    const seal = 's2.' + 'x'.repeat(3000);
+    expect(hasCookiePrefix(`a=1; s~h=${seal}; s~h.1=tail`, 's~h.')).toBe(true);
+    expect(hasCookiePrefix(`s~h.1=tail;s~h=${seal}`, 's~h.')).toBe(true);
+    // Only in a value: not a cookie.
+    expect(hasCookiePrefix(`a=s~h.1; s~h=${seal}`, 's~h.')).toBe(false);
+    // A pair starting with a character parseCookies would trim: counted (the slow path decides).
+    expect(hasCookiePrefix(`s~h=${seal};\ts~h.1=x`, 's~h.')).toBe(true);
+    // So a chunk the browser sends is never ignored by the one-chunk shortcut.
+    expect(readChunkedHeader('s~h', `s~h=${seal}; s~h.1=tail`)).toBe(`${seal}tail`);
+    expect(readChunkedHeader('s~h', `s~h=${seal};\ts~h.1=tail`)).toBe(`${seal}tail`);
+    expect(readChunkedHeader('s~h', `s~h=${seal}; other=s~h.1`)).toBe(seal);
   });
 });

@@ -99,11 +99,31 @@ export function readChunked(name: string, cookies: Map<string, string>): string 
   return value;
 }
 
+/**
+ * Whether a cookie whose name starts with `prefix` is in the header. Looks only at the start of
+ * each pair: on the hot path a substring search through the whole header (2-4 KB of sealed
+ * values) costs more than the rest of the session lookup. Errs towards true (the caller's slow
+ * path then decides): a pair starting with a character `parseCookies` would trim but this scan
+ * does not skip counts as a match.
+ */
+export function hasCookiePrefix(header: string, prefix: string): boolean {
+  let i = 0;
+  while (i < header.length) {
+    let c = header.charCodeAt(i);
+    while (c === 32 || (c >= 9 && c <= 13)) c = header.charCodeAt(++i);
+    if (c >= 128 || header.startsWith(prefix, i)) return true;
+    const end = header.indexOf(';', i);
+    if (end < 0) return false;
+    i = end + 1;
+  }
+  return false;
+}
+
 /** readChunked straight from a Cookie header (the hot path: no Map for the usual one chunk). */
 export function readChunkedHeader(name: string, header: string): string | undefined {
   const first = getCookie(header, name);
   if (!first) return undefined;
-  if (!header.includes(`${name}.`)) return first;
+  if (!hasCookiePrefix(header, `${name}.`)) return first;
   return readChunked(name, parseCookies(header));
 }
 

@@ -14,6 +14,33 @@ describe('launch handles (ADR 0008)', () => {
     expect(isLaunchHandle('AAAAAAAAA/')).toBe(false);
   });
 
+  it('slotHandles finds the slots of a large header exactly as a search for the marker would', () => {
+    // The reference: every occurrence of the marker at the start or after ';' or ' '.
+    const reference = (header: string, name: string) => {
+      const out: string[] = [];
+      const marker = `${name}~`;
+      for (let i = header.indexOf(marker); i >= 0; i = header.indexOf(marker, i + marker.length)) {
+        if (i > 0 && header[i - 1] !== ';' && header[i - 1] !== ' ') continue;
+        const eq = header.indexOf('=', i + marker.length);
+        if (eq < 0) break;
+        const h = header.slice(i + marker.length, eq).trim();
+        if (isLaunchHandle(h) && !out.includes(h)) out.push(h);
+      }
+      return out;
+    };
+    const seal = 's2.' + 'x'.repeat(2000);
+    const headers = [
+      `smart_session~${A}=${seal}`,
+      `a=1;smart_session~${A}=${seal}; smart_session~${A}.1=y;smart_session~${B}=${seal}`,
+      `x=smart_session~${A}=1; smart_session~${B}=${seal}`,
+      `x=a smart_session~${A}=1;  smart_session~${B}=${seal}; smart_session~${A}=again`,
+      `smart_session~${B}`,
+      `;;; ;smart_session~${A}=`,
+    ];
+    for (const h of headers) expect(slotHandles(h, 'smart_session'), h.slice(0, 60)).toEqual(reference(h, 'smart_session'));
+    expect(slotHandles(headers[1], 'smart_session')).toEqual([A, B]);
+  });
+
   it('slotHandles lists slot cookies, not chunks, other cookies or look-alikes', () => {
     const header = `other=1; smart_session~${A}=x; smart_session~${A}.1=y; xsmart_session~${B}=z; smart_session=legacy; smart_session_tx_abc=t;smart_session~${B}=w`;
     expect(slotHandles(header, 'smart_session')).toEqual([A, B]);

@@ -31,14 +31,24 @@ export function slotHandles(header: string | null | undefined, cookieName: strin
   const out: string[] = [];
   if (!header) return out;
   const marker = `${cookieName}~`;
-  for (let i = header.indexOf(marker); i >= 0; i = header.indexOf(marker, i + marker.length)) {
-    const before = i === 0 ? 59 /* ; */ : header.charCodeAt(i - 1);
-    if (before !== 59 && before !== 32) continue;
-    const start = i + marker.length;
-    const eq = header.indexOf('=', start);
-    if (eq < 0) break;
-    const handle = header.slice(start, eq).trim();
-    if (isLaunchHandle(handle) && !out.includes(handle)) out.push(handle);
+  // A marker counts at the start of the header or after ';' or ' '. Those positions are found
+  // with single-character indexOf (fast): searching the whole header for the marker string
+  // costs microseconds per request on 2-4 KB of sealed values.
+  let semi = header.indexOf(';');
+  let space = header.indexOf(' ');
+  for (let i = 0; ; ) {
+    if (header.startsWith(marker, i)) {
+      const start = i + marker.length;
+      const eq = header.indexOf('=', start);
+      if (eq < 0) break;
+      const handle = header.slice(start, eq).trim();
+      if (isLaunchHandle(handle) && !out.includes(handle)) out.push(handle);
+    }
+    if (semi >= 0 && semi < i) semi = header.indexOf(';', i);
+    if (space >= 0 && space < i) space = header.indexOf(' ', i);
+    const next = semi < 0 ? space : space < 0 ? semi : Math.min(semi, space);
+    if (next < 0) break;
+    i = next + 1;
   }
   return out;
 }
