@@ -70,7 +70,9 @@ async function main() {
   const ex = await child('express.mjs', { execArgv: ['--expose-gc'], env: { BENCH_REDIS_PREFIX: redisPrefix } });
   const { iss, urls } = ex.info;
   const mint = minter({ iss, secret: SECRET, scope: SCOPE });
-  const target = (url, cookies) => ({ url: `${url}/api/context`, cookies });
+  // A load target; `cpu` reads the CPU time of the process(es) serving it.
+  const cpuOf = (...cs) => async () => (await Promise.all(cs.map((c) => c.call('cpu')))).reduce((a, b) => a + b, 0);
+  const target = (url, cookies, cpu = cpuOf(ex)) => ({ url: `${url}/api/context`, cookies, cpu });
   const bare = target(urls.bare);
   const one = await mint();
 
@@ -99,7 +101,7 @@ async function main() {
       const bareRR = await roundRobin([urls.bare, second.info.urls.bare]);
       const redisRR = await roundRobin([urls.redis, second.info.urls.redis]);
       try {
-        row('4b', 'Redis store, two instances behind a round-robin', '>= 0.85', await compare(target(bareRR.url), target(redisRR.url, stored), load));
+        row('4b', 'Redis store, two instances behind a round-robin', '>= 0.85', await compare(target(bareRR.url, undefined, cpuOf(ex, second)), target(redisRR.url, stored, cpuOf(ex, second)), load));
       } finally {
         await bareRR.close();
         await redisRR.close();
@@ -127,13 +129,14 @@ async function main() {
     const next = await child('next.mjs', { env: { BENCH_ISS: iss } });
     const u = next.info.urls.base;
     try {
-      const nextBare = { url: `${u}/api/bare` };
+      const cpu = cpuOf(next);
+      const nextBare = { url: `${u}/api/bare`, cpu };
       if (wants(5)) {
-        row('5a', 'Next.js route handler + getSmart() (next start)', '>= 0.95', await compare(nextBare, { url: `${u}/api/smart`, cookies: one }, load));
+        row('5a', 'Next.js route handler + getSmart() (next start)', '>= 0.95', await compare(nextBare, { url: `${u}/api/smart`, cookies: one, cpu }, load));
         // The same handler behind the proxy vs without it: what the proxy adds per request.
-        row('5b', 'Next.js proxy (smartProxy) in front of the same handler', 'printed', await compare({ url: `${u}/api/smart`, cookies: one }, { url: `${u}/p/smart`, cookies: one }, load));
+        row('5b', 'Next.js proxy (smartProxy) in front of the same handler', 'printed', await compare({ url: `${u}/api/smart`, cookies: one, cpu }, { url: `${u}/p/smart`, cookies: one, cpu }, load));
       }
-      if (wants(7)) row('7d', 'Peer: nextjs-auth0 v4 getSession() (next start)', 'printed', await compare(nextBare, { url: `${u}/api/auth0`, cookies: await peerLogin(`${u}/bench-login-auth0`) }, load));
+      if (wants(7)) row('7d', 'Peer: nextjs-auth0 v4 getSession() (next start)', 'printed', await compare(nextBare, { url: `${u}/api/auth0`, cookies: await peerLogin(`${u}/bench-login-auth0`), cpu }, load));
     } finally {
       await stop(next);
     }
@@ -144,7 +147,7 @@ async function main() {
       const nest = await child('nest.mjs', { args: [platform], env: { BENCH_ISS: iss } });
       try {
         const n = nest.info.urls;
-        row(id, `NestJS (${platform === 'express' ? 'Express' : 'Fastify'}) + global SmartGuard + @Smart()`, '>= 0.95', await compare(target(n.bare), target(n.smart, one), load));
+        row(id, `NestJS (${platform === 'express' ? 'Express' : 'Fastify'}) + global SmartGuard + @Smart()`, '>= 0.95', await compare(target(n.bare, undefined, cpuOf(nest)), target(n.smart, one, cpuOf(nest)), load));
       } finally {
         await stop(nest);
       }
@@ -165,18 +168,18 @@ function print(note, seconds) {
   const lines = [];
   lines.push(`smart-launch bench (${smoke ? 'SMOKE: sizes too small for real figures' : 'full'}) — ${note}; ${load.amount ? `${load.amount} requests` : `${load.seconds}s`} x ${load.rounds} rounds alternated, ${load.connections} connections, medians; ${seconds.toFixed(0)}s`);
   lines.push('');
-  lines.push('| row | case | goal | ratio | added µs/req | added p50 ms | added p99 ms | ours req/s | base req/s |');
-  lines.push('|---|---|---|---|---|---|---|---|---|');
+  lines.push('| row | case | goal | ratio | CPU ratio | added CPU µs/req | added p50 ms | added p99 ms | ours req/s | base req/s |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of sorted(rows)) {
     if (r.ratio !== undefined) {
-      lines.push(`| ${r.id} | ${r.name} | ${r.goal} | ${f(r.ratio)} | ${f(r.addedUs, 1)} | ${f(r.addedP50)} | ${f(r.addedP99)} | ${f(r.oursRps, 0)} | ${f(r.baseRps, 0)} |`);
+      lines.push(`| ${r.id} | ${r.name} | ${r.goal} | ${f(r.ratio)} | ${f(r.cpuRatio)} | ${f(r.addedCpuUs, 1)} | ${f(r.addedP50)} | ${f(r.addedP99)} | ${f(r.oursRps, 0)} | ${f(r.baseRps, 0)} |`);
     } else if (r.id === 3) {
-      lines.push(`| 3 | ${r.name} | ${r.goal} | - | - | ${f(r.addedP50)} | ${f(r.addedP99)} | - | - |`);
+      lines.push(`| 3 | ${r.name} | ${r.goal} | - | - | - | ${f(r.addedP50)} | ${f(r.addedP99)} | - | - |`);
     } else if (r.id === 8) {
-      lines.push(`| 8 | ${r.name} | ${r.goal} | ${r.pass ? 'PASS' : 'FAIL'}: ${r.tokenCalls} token calls, ${r.errors} errors / ${r.requests} | - | ${f(r.p50)} (total) | ${f(r.p99)} (total) | ${f(r.requests / r.seconds, 0)} | - |`);
+      lines.push(`| 8 | ${r.name} | ${r.goal} | ${r.pass ? 'PASS' : 'FAIL'}: ${r.tokenCalls} token calls, ${r.errors} errors / ${r.requests} | - | - | ${f(r.p50)} (total) | ${f(r.p99)} (total) | ${f(r.requests / r.seconds, 0)} | - |`);
     } else if (r.per10k) {
       const k = 10_000 / r.sessions;
-      lines.push(`| ${r.id} | ${r.name} | ${r.goal} | heap ${signed(r.heapMB * k)} MB, RSS ${signed(r.rssMB * k)} MB per 10,000 | - | - | - | - | - |`);
+      lines.push(`| ${r.id} | ${r.name} | ${r.goal} | heap ${signed(r.heapMB * k)} MB, RSS ${signed(r.rssMB * k)} MB per 10,000 | - | - | - | - | - | - |`);
     }
   }
   console.log(lines.join('\n'));

@@ -34,7 +34,7 @@ describe('bench suite (smoke mode)', () => {
         expect(r.errors, id).toBe(0);
         expect(finite(r.p99), id).toBe(true);
       } else if (id.startsWith('9')) expect([r.heapMB, r.rssMB].every(finite), id).toBe(true);
-      else expect([r.ratio, r.addedUs, r.addedP50, r.addedP99, r.oursRps, r.baseRps].every(finite), id).toBe(true);
+      else expect([r.ratio, r.cpuRatio, r.addedUs, r.addedCpuUs, r.addedP50, r.addedP99, r.oursRps, r.baseRps].every(finite), id).toBe(true);
     }
     // The printed table has every row.
     for (const id of EXPECTED) expect(stdout).toMatch(new RegExp(`^\\| ${id} \\|`, 'm'));

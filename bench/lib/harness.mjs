@@ -101,7 +101,18 @@ export const pct = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length
  * each, then `rounds` alternating runs (base, ours, ours, base, ... so neither side always runs
  * second). Returns medians of req/s and latencies and the median of the per-round ratios.
  */
+/** `load()`, plus the app process's CPU µs per request when the target has `cpu()`. */
+async function measured(target, o) {
+  const c0 = target.cpu ? await target.cpu() : undefined;
+  const r = await load(target, o);
+  if (c0 !== undefined && r.total > 0) r.cpuUs = ((await target.cpu()) - c0) / r.total;
+  return r;
+}
+
 export async function compare(base, ours, o) {
+  // The baseline gets the same requests, Cookie header included: parsing a few KB of headers is
+  // a cost of the request, on both sides; the ratio is what the library adds.
+  if (base.cookies === undefined) base = { ...base, cookies: ours.cookies };
   // Warm-up (JIT, caches, connections) of each side; not counted.
   const warm = { ...o, seconds: o.warm, amount: o.amount && Math.ceil(o.amount / 2) };
   await load(base, warm);
@@ -110,7 +121,7 @@ export async function compare(base, ours, o) {
   for (let r = 0; r < o.rounds; r++) {
     const order = r % 2 ? [['ours', ours], ['base', base]] : [['base', base], ['ours', ours]];
     for (const [k, t] of order) {
-      const res = await load(t, o);
+      const res = await measured(t, o);
       if (res.non2xx || res.errors || res.total === 0) throw new Error(`${t.url}: ${res.non2xx} non-2xx answers, ${res.errors} errors, ${res.total} requests`);
       rows[k].push(res);
     }
@@ -126,6 +137,10 @@ export async function compare(base, ours, o) {
     oursRps,
     // Time per request on the app's core: what smart-launch adds, in microseconds.
     addedUs: 1e6 / oursRps - 1e6 / baseRps,
+    // CPU per request of the app process: the same comparison, far less disturbed by other load.
+    ...(rows.base[0].cpuUs !== undefined && rows.ours[0].cpuUs !== undefined
+      ? { cpuRatio: median(rows.ours.map((x, r) => rows.base[r].cpuUs / x.cpuUs)), addedCpuUs: m('ours', 'cpuUs') - m('base', 'cpuUs'), baseCpuUs: m('base', 'cpuUs') }
+      : {}),
     addedP50: m('ours', 'p50') - m('base', 'p50'),
     addedP99: m('ours', 'p99') - m('base', 'p99'),
   };
