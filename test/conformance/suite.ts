@@ -393,7 +393,7 @@ export function conformanceSuite(name: string, start: StartApp): void {
         const { browser, a, urlA } = await twoTabs();
         const nav = await pageLoad(browser, `${app.baseUrl}/?from=link`, { referer: urlA });
         expect(nav.status).toBe(303);
-        expect(nav.location).toBe(`/?from=link&smart_launch=${a}`);
+        expect(new URL(nav.location!, app.baseUrl).href).toBe(`${app.baseUrl}/?from=link&smart_launch=${a}`);
         const other = await twoTabs();
         const foreign = await browser.fetch(`${app.baseUrl}/api/context?smart_launch=${other.a}`, { headers: json });
         expect(foreign.status).toBe(401);

@@ -13,6 +13,9 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
+/** The app's page after a launch: `/`, whose URL names the launch (`?smart_launch=<handle>`, ADR 0008). */
+export const atAppPage = (appBaseUrl: string) => (u: URL) => u.origin + u.pathname === `${appBaseUrl}/` && /^\?smart_launch=[\w-]{10}$/.test(u.search);
+
 /**
  * What a clinician does on the sandbox EHR page: pick a patient, pick the app (added to the list
  * here, as the EHR's app catalogue would), Launch, then Approve on the consent page.
@@ -26,7 +29,7 @@ export async function launchFromEhrPage(page: Page, ehrOrigin: string, appBaseUr
     select.add(new Option('this app', url, true, true));
   }, `${appBaseUrl}/launch`);
   await Promise.all([page.waitForURL(/\/interaction\//), page.click('form button[type=submit]:not(.secondary)')]);
-  await Promise.all([page.waitForURL(`${appBaseUrl}/`), page.click('button[value=approve]')]);
+  await Promise.all([page.waitForURL(atAppPage(appBaseUrl)), page.click('button[value=approve]')]);
 }
 
 /**
@@ -55,7 +58,7 @@ export async function patientSummaryScenario(page: Page, ehrOrigin: string, appB
   expect(await page.getAttribute('#launch', 'href')).toBe('/launch');
   // Standalone launch from the app's own link: the app shows the banner with the birth date.
   await Promise.all([page.waitForURL(/\/interaction\//), page.click('#launch')]);
-  await Promise.all([page.waitForURL(`${appBaseUrl}/`), page.click('button[value=approve]')]);
+  await Promise.all([page.waitForURL(atAppPage(appBaseUrl)), page.click('button[value=approve]')]);
   expect((await page.textContent('#patient-name'))!.trim()).not.toBe('Unknown patient');
   expect((await page.textContent('#birth-date'))!.trim()).toMatch(/^\d{4}-\d{2}-\d{2}$/);
 }

@@ -126,7 +126,7 @@ describe.each([
     await launchIn(smart, jar, 'pB');
     const r = await smart.session({ cookie: jar.header(), url: `${APP}/chart?tab=2`, ...page({ referer: `${APP}${a.location}` }) });
     expect(r.response?.status).toBe(303);
-    expect(r.response?.headers.get('location')).toBe(`/chart?tab=2&smart_launch=${a.handle}`);
+    expect(r.response?.headers.get('location')).toBe(`${APP}/chart?tab=2&smart_launch=${a.handle}`);
     // Not for fetches, and not when the URL names the launch already.
     expect((await smart.session({ cookie: jar.header(), url: `${APP}/chart`, ...api({ referer: `${APP}${a.location}` }) })).response).toBeUndefined();
     expect((await smart.session({ cookie: jar.header(), url: `${APP}${a.location}`, ...page({ referer: `${APP}${a.location}` }) })).response).toBeUndefined();

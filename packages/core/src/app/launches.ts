@@ -32,10 +32,13 @@ export function chooseLaunch(core: SmartCore, req: LaunchRequest): LaunchChoice 
   }, handles);
 }
 
-/** The handle an adapter forwards to code that can't see the URL (Next.js Server Components). */
+/**
+ * The handle an adapter forwards to code that can't see the URL (Next.js Server Components): only
+ * when the URL named it. A header, a Referer or the only launch, that code resolves the same way.
+ */
 export function forwardedHandle(choice: LaunchChoice): string | undefined {
-  if (choice.kind === 'named') return isLaunchHandle(choice.handle) ? choice.handle : '-';
-  return choice.kind === 'only' ? choice.handle : undefined;
+  if (choice.kind !== 'named' || choice.via !== 'url') return undefined;
+  return isLaunchHandle(choice.handle) ? choice.handle : '-';
 }
 
 /** A named launch this browser no longer has (evicted, logged out, expired): not signed in. */
@@ -63,5 +66,7 @@ export function stickyRedirect(core: SmartCore, req: LaunchRequest, choice: Laun
   const param = core.cfg.session.launchParam;
   if (queryParam(req.url, param) !== null) return undefined;
   const u = new URL(req.url);
-  return new Response(null, { status: 303, headers: { location: withLaunchParam(u.pathname + u.search, param, choice.handle), 'cache-control': 'no-store' } });
+  // Absolute (RFC 9110 10.2.2 allows both; Next.js middleware needs it).
+  const location = new URL(withLaunchParam(u.pathname + u.search, param, choice.handle), u).href;
+  return new Response(null, { status: 303, headers: { location, 'cache-control': 'no-store' } });
 }

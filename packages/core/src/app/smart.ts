@@ -34,8 +34,8 @@ export interface SessionResult {
   /** Why there is no context when a session existed (expired, refresh failed, launch ambiguous...). */
   error?: SmartError;
   /**
-   * The launch the request named or was tied to (ADR 0008), also when it has ended: adapters
-   * forward it to code that can't see the URL (Next.js: the `x-smart-launch` request header).
+   * The launch the request's URL named (ADR 0008), also when it has ended: adapters forward it to
+   * code that can't see the URL (Next.js: the `x-smart-launch` request header for getSmart()).
    */
   launchHandle?: string;
   /**
@@ -126,12 +126,12 @@ export function createSmart(config: SmartConfig): Smart {
     const choice = chooseLaunch(core, req);
     if (choice.kind === 'none') return NO_SESSION;
     if (choice.kind === 'ambiguous') return { context: null, setCookie: NO_COOKIES, ...launchAmbiguous(core, req) };
-    const launchHandle = forwardedHandle(choice)!;
-    if (!cookie || !cookie.includes(`${core.sessions.cookieName(choice.handle)}=`)) return { context: null, setCookie: NO_COOKIES, error: launchNotFound(), launchHandle };
+    const launchHandle = forwardedHandle(choice);
+    if (!cookie || !cookie.includes(`${core.sessions.cookieName(choice.handle)}=`)) return { context: null, setCookie: NO_COOKIES, error: launchNotFound(), ...(launchHandle ? { launchHandle } : {}) };
     const hit = core.sessions.peek(cookie, choice.handle);
     if (!hit || hit.stale || needsRefresh(hit.data)) return undefined;
     const response = stickyRedirect(core, req, choice);
-    return { context: buildContext(hit.data, req, hooks), setCookie: NO_COOKIES, launchHandle, ...(response ? { response } : {}) };
+    return { context: buildContext(hit.data, req, hooks), setCookie: NO_COOKIES, ...(launchHandle ? { launchHandle } : {}), ...(response ? { response } : {}) };
   }
 
   function session(req: SessionRequest, hooks?: SessionHooks): Promise<SessionResult> {
@@ -146,11 +146,11 @@ export function createSmart(config: SmartConfig): Smart {
     const choice = chooseLaunch(core, req);
     if (choice.kind === 'none') return { context: null, setCookie: legacy };
     if (choice.kind === 'ambiguous') return { context: null, setCookie: legacy, ...launchAmbiguous(core, req) };
-    const launchHandle = forwardedHandle(choice)!;
-    if (!cookies.has(core.sessions.cookieName(choice.handle))) return { context: null, setCookie: legacy, error: launchNotFound(), launchHandle };
+    const launchHandle = forwardedHandle(choice);
+    if (!cookies.has(core.sessions.cookieName(choice.handle))) return { context: null, setCookie: legacy, error: launchNotFound(), ...(launchHandle ? { launchHandle } : {}) };
     const result = await loadSlot(req, hooks, cookies, secure, choice.handle);
     const response = result.context ? stickyRedirect(core, req, choice) : undefined;
-    return { ...result, setCookie: [...legacy, ...result.setCookie], launchHandle, ...(response ? { response } : {}) };
+    return { ...result, setCookie: [...legacy, ...result.setCookie], ...(launchHandle ? { launchHandle } : {}), ...(response ? { response } : {}) };
   }
 
   async function loadSlot(req: SessionRequest, hooks: SessionHooks | undefined, cookies: Map<string, string>, secure: boolean, slot: string): Promise<SessionResult> {

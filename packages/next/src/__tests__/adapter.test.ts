@@ -52,10 +52,12 @@ async function login(): Promise<TestBrowser> {
   const browser = new TestBrowser();
   const r = await browser.navigate(`${base}/launch`);
   expect(r.body).toBe('app page');
-  expect(browser.cookies.has('smart_session')).toBe(true);
+  expect([...browser.cookies.keys()].some((n) => n.startsWith('smart_session~'))).toBe(true);
   return browser;
 }
-const sessionCookie = (setCookie: string[]) => setCookie.find((c) => c.startsWith('smart_session='))!.split(';')[0]!;
+// One cookie per launch (ADR 0008): `smart_session~<handle>`.
+const sessionCookie = (setCookie: string[]) => setCookie.find((c) => c.startsWith('smart_session~') && !/Max-Age=0/.test(c))!.split(';')[0]!;
+const slotOf = (browser: TestBrowser) => [...browser.cookies].find(([n]) => n.startsWith('smart_session~'))!;
 
 beforeAll(async () => {
   // 62 s tokens and the default 60 s skew: a token needs refreshing ~2 s after it was issued.
@@ -121,14 +123,14 @@ describe('getSmart()', () => {
     request(browser.cookieHeader(`${base}/`));
     const s = await app.getSmart();
     expect(sandbox.stats().token.refresh_token ?? 0).toBe(1);
-    expect(set).toHaveBeenCalledWith('smart_session', expect.any(String), expect.objectContaining({ path: '/', httpOnly: true, sameSite: 'lax' }));
-    const saved = set.mock.calls.find(([n]) => n === 'smart_session')!;
+    expect(set).toHaveBeenCalledWith(expect.stringMatching(/^smart_session~/), expect.any(String), expect.objectContaining({ path: '/', httpOnly: true, sameSite: 'lax' }));
+    const saved = set.mock.calls.find(([n]) => String(n).startsWith('smart_session~'))!;
     // The cookie lives as long as the session has left (absolute lifetime: 8 h from login).
     expect(saved[2].maxAge).toBeGreaterThan(28_700);
     expect(saved[2].maxAge).toBeLessThanOrEqual(28_800);
-    expect(saved[1]).not.toBe(browser.cookies.get('smart_session')!.value);
+    expect(saved[1]).not.toBe(slotOf(browser)[1].value);
     // The saved cookie carries the new token: no second refresh.
-    request(`smart_session=${saved[1]}`);
+    request(`${saved[0]}=${saved[1]}`);
     expect((await app.getSmart())!.accessToken).toBe(s!.accessToken);
     expect(sandbox.stats().token.refresh_token ?? 0).toBe(1);
   });
@@ -143,7 +145,7 @@ describe('getSmart()', () => {
     await s.fhir.read('Patient', s.patient!);
     expect(fail401).toBe(0);
     expect(sandbox.stats().token.refresh_token ?? 0).toBe(1);
-    expect(set).toHaveBeenCalledWith('smart_session', expect.any(String), expect.objectContaining({ httpOnly: true }));
+    expect(set).toHaveBeenCalledWith(expect.stringMatching(/^smart_session~/), expect.any(String), expect.objectContaining({ httpOnly: true }));
   });
 
   it('in a Server Component after the proxy: reads the refreshed session the proxy put on the request, refreshes nothing', async () => {
@@ -228,6 +230,6 @@ describe('proxy()', () => {
     const res = await guard()(nextRequest('/api/patient', browser.cookieHeader(`${base}/`), 'application/json'));
     expect(res.status).toBe(401);
     expect(((await res.json()) as { error: string }).error).toBe('session_expired');
-    expect(res.headers.getSetCookie().some((c) => c.startsWith('smart_session=;') && /Max-Age=0/.test(c))).toBe(true);
+    expect(res.headers.getSetCookie().some((c) => /^smart_session~[^=]+=;/.test(c) && /Max-Age=0/.test(c))).toBe(true);
   });
 });
