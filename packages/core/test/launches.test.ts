@@ -150,6 +150,23 @@ describe.each([
     expect((await smart.session({ cookie: jar.header(), url: `${APP}${c.location}` })).context?.patient).toBe('pC');
   });
 
+  it('refresh stays single-flight per launch: concurrent requests of two launches refresh each once, with its own refresh token', async () => {
+    const smart = makeSmart();
+    const jar = new Jar();
+    const a = await launchIn(smart, jar, 'pA', { expires_in: 30 });
+    const b = await launchIn(smart, jar, 'pB', { expires_in: 30 });
+    as.requests.length = 0;
+    as.tokenResponse = async (form) => {
+      await new Promise((r) => setTimeout(r, 50));
+      const rt = form.get('refresh_token');
+      return { status: 200, body: fakeTokens({ patient: rt === 'RT-pA' ? 'pA' : 'pB', access_token: `AT2-${rt}`, refresh_token: `RT2-${rt}`, expires_in: 3600 }) };
+    };
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => smart.session({ cookie: jar.header(), url: `${APP}${i % 2 ? a.location : b.location}` })));
+    expect(results.map((r) => r.context?.patient)).toEqual(Array.from({ length: 20 }, (_, i) => (i % 2 ? 'pA' : 'pB')));
+    const refreshes = as.requests.filter((r) => r.path === '/token').map((r) => new URLSearchParams(r.body).get('refresh_token')).sort();
+    expect(refreshes).toEqual(['RT-pA', 'RT-pB']);
+  });
+
   it('logout ends the request\'s launch only and returns naming it; ?all=1 ends every launch', async () => {
     const smart = makeSmart();
     const jar = new Jar();
