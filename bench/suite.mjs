@@ -76,7 +76,11 @@ async function main() {
   const bare = target(urls.bare);
   const one = await mint();
 
-  if (wants(1)) row(1, 'Express: requireSmart() + JSON of the context', '>= 0.95', await compare(bare, target(urls.smart, one), load));
+  if (wants(1)) {
+    row(1, 'Express: requireSmart() + JSON of the context', '>= 0.95', await compare(bare, target(urls.smart, one), load));
+    // How much of row 1 is Express's own price for two more middleware layers.
+    row('1c', 'Control: Express + no-op app.use() + no-op route guard (no smart-launch)', 'printed', await compare(bare, target(urls.layers, one), load));
+  }
 
   if (wants(2) || wants(9)) {
     const many = await mintMany(mint, S.sessions);

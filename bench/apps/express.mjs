@@ -1,6 +1,7 @@
 // Child process: the Express apps of the suite, each on its own port, all with the same route
 // GET /api/context answering the example's JSON. One core runs them while the parent loads them.
 //   bare       Express alone (the baseline of every Express row and of the Express peers)
+//   layers     Express with a no-op middleware and a no-op route guard (control for row 1)
 //   smart      app.use(smart(config)) + requireSmart(), cookie sessions
 //   redis      the same with sessions in Redis (RedisStore), for one or two instances
 //   eoc        express-openid-connect: auth() + requiresAuth(), appSession cookie
@@ -63,6 +64,12 @@ const urls = {};
 const bare = express();
 bare.get('/api/context', (_req, res) => res.json(BARE_CONTEXT));
 urls.bare = await start(bare);
+// A control: the same route behind a no-op app.use() and a no-op route guard, the router layers
+// `app.use(smart())` + `requireSmart()` add. What Express itself charges for any such middleware.
+const layers = express();
+layers.use((_req, _res, next) => next());
+layers.get('/api/context', (_req, _res, next) => next(), (_req, res) => res.json(BARE_CONTEXT));
+urls.layers = await start(layers);
 
 const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
 const redisStore = () => new RedisStore({ client: redis, prefix: redisPrefix });
@@ -82,7 +89,7 @@ if (role === 'main') {
 
   // Peers. Each has a /bench-login route that creates a session the library's own way.
   const eocApp = express();
-  eocApp.use(auth({ authRequired: false, auth0Logout: false, idpLogout: false, issuerBaseURL: 'https://bench.invalid', baseURL: 'http://127.0.0.1', clientID: 'bench', secret: SECRET, routes: { login: false, logout: false, callback: false } }));
+  eocApp.use(auth({ authRequired: false, auth0Logout: false, idpLogout: false, issuerBaseURL: 'https://bench.invalid', baseURL: 'https://127.0.0.1', clientID: 'bench', secret: SECRET, routes: { login: false, logout: false, callback: false } }));
   eocApp.get('/bench-login', (req, res) => {
     const now = Math.floor(Date.now() / 1000);
     // An unsigned JWT is enough: requiresAuth() only decodes the stored id_token's claims.

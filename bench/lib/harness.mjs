@@ -68,6 +68,8 @@ export function load(target, { seconds, connections, amount }) {
   const cookies = Array.isArray(target.cookies) ? target.cookies : null;
   let i = 0;
   const latencies = [];
+  let first;
+  let last;
   return new Promise((resolve, reject) => {
     const inst = autocannon(
       {
@@ -81,11 +83,17 @@ export function load(target, { seconds, connections, amount }) {
       (err, r) => {
         if (err) return reject(err);
         latencies.sort((a, b) => a - b);
-        // autocannon's per-second average is empty for sub-second runs: count over the run instead.
-        resolve({ rps: r.requests.total / r.duration, total: r.requests.total, non2xx: r.non2xx, errors: r.errors + r.timeouts, p50: pct(latencies, 0.5), p99: pct(latencies, 0.99) });
+        // autocannon's per-second average is empty for short runs and it ends on a whole-second
+        // tick: rate = responses between the first and the last one, over that time.
+        const seconds = Number(last - first) / 1e9;
+        resolve({ rps: latencies.length > 1 && seconds > 0 ? (latencies.length - 1) / seconds : 0, total: r.requests.total, non2xx: r.non2xx, errors: r.errors + r.timeouts, p50: pct(latencies, 0.5), p99: pct(latencies, 0.99) });
       },
     );
-    inst.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
+    inst.on('response', (_client, _status, _bytes, ms) => {
+      last = process.hrtime.bigint();
+      first ??= last;
+      latencies.push(ms);
+    });
   });
 }
 
