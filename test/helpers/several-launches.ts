@@ -63,6 +63,24 @@ export async function severalLaunchesScenario(browser: Browser, sandbox: Sandbox
       await tab.goBack();
       await tab.waitForSelector('#patient-name', { state: 'attached' });
       expect(await shownName(tab)).toBe(name);
+      // A form submitted from the page (same carry: Referer, then the URL).
+      await Promise.all([
+        tab.waitForURL((u) => u.pathname === '/api/context'),
+        tab.evaluate(() => {
+          const form = document.createElement('form');
+          form.action = '/api/context';
+          document.body.append(form);
+          form.submit();
+        }),
+      ]);
+      expect(JSON.parse((await tab.textContent('body'))!).patient).toBe(id);
+      await tab.goBack();
+      await tab.waitForSelector('#patient-name', { state: 'attached' });
+      // A POST from the page where the app has one (Next.js: a Server Action reading getSmart()).
+      if (await tab.locator('#check-session').count()) {
+        await tab.click('#check-session');
+        await expect.poll(() => tab.textContent('#session-info')).toContain(`patient ${id}`);
+      }
     }
     // A third launch: the oldest (A) ends.
     const tabC = await context.newPage();
