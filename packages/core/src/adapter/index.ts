@@ -2,7 +2,7 @@
  * @smart-launch/core/adapter — everything a framework adapter needs and nothing else (not for apps):
  * the origin policy, the SMART route check, session resolution, the guard answers, the Node
  * `IncomingMessage`/`ServerResponse` <-> Web `Request`/`Response` bridge, and config-or-instance
- * handling. Express, Next.js and NestJS are built on it; see docs/adr/0008-adapter-kit.md.
+ * handling. Express, Next.js and NestJS are built on it; see docs/adr/0011-adapter-kit-and-subpaths.md.
  */
 export { appOrigin, parseForwarded, webOriginSource, type OriginPolicy, type OriginSource } from '../origin.js';
 export { isSmartRoute } from '../app/smart.js';
