@@ -34,3 +34,16 @@ it('a session started on one instance works on the other; 50 requests across bot
   expect((await fetch(`${a.baseUrl}/logout`, { headers: { cookie }, redirect: 'manual' })).status).toBe(302);
   expect((await fetch(`${b.baseUrl}/api/context`, { headers: { cookie } })).status).toBe(401);
 });
+
+it('several launches in one browser across both instances: each keeps its patient, and each refreshes once (single-flight per launch in Redis)', async () => {
+  const browser = new TestBrowser();
+  const launch = async (patient: string) => new URL((await browser.navigate(`${sandbox.origin}/ehr/launch?launch_url=${encodeURIComponent(`${a.baseUrl}/launch`)}&patient=${patient}&user=pr1`)).url).searchParams.get('smart_launch')!;
+  const [h2, h3] = [await launch('p2'), await launch('p3')];
+  const cookie = browser.cookieHeader(`${a.baseUrl}/`).split('; ').filter((c) => c.startsWith('smart_session~')).join('; ');
+  await new Promise((r) => setTimeout(r, 2500)); // 62 s tokens, 60 s refresh skew
+  sandbox.resetStats();
+  const results = await Promise.all(Array.from({ length: 40 }, (_, i) => fetch(`${(i % 2 ? a : b).baseUrl}/api/context?smart_launch=${i % 4 < 2 ? h2 : h3}`, { headers: { cookie } })));
+  const patients = await Promise.all(results.map(async (r) => ((await r.json()) as { patient?: string }).patient));
+  expect(patients).toEqual(Array.from({ length: 40 }, (_, i) => (i % 4 < 2 ? 'p2' : 'p3')));
+  expect(sandbox.stats().token.refresh_token ?? 0).toBe(2);
+});
