@@ -141,7 +141,10 @@ export interface SmartConfig {
 export const DEFAULT_SCOPE = 'launch launch/patient openid fhirUser offline_access patient/*.rs';
 
 export interface ResolvedIssuer extends Omit<SmartIssuerConfig, 'privateKey'> {
+  /** The concrete FHIR base URL (a template's tenant filled in). */
   iss: string;
+  /** The configured entry (`iss` itself, or the template): keys and settings are shared by it. */
+  entry: string;
   scope: string;
   authorizeMethod: 'GET' | 'POST' | 'auto';
   capabilityStatementFallback: boolean;
@@ -149,11 +152,11 @@ export interface ResolvedIssuer extends Omit<SmartIssuerConfig, 'privateKey'> {
   privateKeys: PrivateKeyInput[];
 }
 
-  /** The concrete FHIR base URL (a template's tenant filled in). */
 export interface ResolvedConfig {
-  /** The configured entry (`iss` itself, or the template): keys and settings are shared by it. */
-  entry: string;
   issuers: Map<string, ResolvedIssuer>;
+  /** Tenant templates (`https://host/r4/:tenant`), tried after the exact entries. */
+  issuerTemplates: IssuerTemplate[];
+  /** '' when every issuer is a template (a standalone launch then needs `iss`). */
   defaultIss: string;
   baseUrl?: string;
   trustProxy: boolean;
@@ -162,9 +165,6 @@ export interface ResolvedConfig {
     store?: SessionStore;
     secure?: boolean;
   };
-  /** Tenant templates (`https://host/r4/:tenant`), tried after the exact entries. */
-  issuerTemplates: IssuerTemplate[];
-  /** '' when every issuer is a template (a standalone launch then needs `iss`). */
   routes: SmartRoutes;
   afterLoginPath: string;
   afterLogoutPath: string;
@@ -178,14 +178,6 @@ export interface ResolvedConfig {
   fetch: typeof fetch;
 }
 
-const silentLogger: SmartLogger = { warn: () => {}, error: () => {} };
-
-function fail(key: string, problem: string): never {
-  throw new ConfigError(`smart-launch config: \`${key}\` ${problem}`);
-}
-
-function checkUrl(key: string, value: unknown, allowInsecure: boolean): string {
-  if (typeof value !== 'string' || value === '') fail(key, 'must be an absolute URL string');
 /** A tenant-templated allowlist entry: scheme, host and port pinned; placeholders are path segments. */
 export interface IssuerTemplate {
   origin: string;
@@ -236,6 +228,14 @@ export function findIssuer(cfg: Pick<ResolvedConfig, 'issuers' | 'issuerTemplate
   return undefined;
 }
 
+const silentLogger: SmartLogger = { warn: () => {}, error: () => {} };
+
+function fail(key: string, problem: string): never {
+  throw new ConfigError(`smart-launch config: \`${key}\` ${problem}`);
+}
+
+function checkUrl(key: string, value: unknown, allowInsecure: boolean): string {
+  if (typeof value !== 'string' || value === '') fail(key, 'must be an absolute URL string');
   let url: URL;
   try {
     url = new URL(value);
@@ -266,6 +266,7 @@ export function resolveConfig(config: SmartConfig): ResolvedConfig {
   }
   const topScope = config.scope ?? DEFAULT_SCOPE;
   const issuers = new Map<string, ResolvedIssuer>();
+  const issuerTemplates: IssuerTemplate[] = [];
   config.issuers.forEach((raw, i) => {
     const key = `issuers[${i}]`;
     if (!raw || typeof raw !== 'object') fail(key, 'must be an object');
@@ -275,7 +276,6 @@ export function resolveConfig(config: SmartConfig): ResolvedConfig {
     if (typeof raw.clientId !== 'string' || raw.clientId.trim() === '') fail(`${key}.clientId`, 'must be a non-empty string');
     if (raw.clientSecret !== undefined && (typeof raw.clientSecret !== 'string' || raw.clientSecret === '')) {
       fail(`${key}.clientSecret`, 'must be a non-empty string when set');
-  const issuerTemplates: IssuerTemplate[] = [];
     }
     const privateKeys = raw.privateKey === undefined ? [] : Array.isArray(raw.privateKey) ? raw.privateKey : [raw.privateKey];
     for (const k of privateKeys) {
@@ -291,14 +291,6 @@ export function resolveConfig(config: SmartConfig): ResolvedConfig {
     if (raw.redirectUri !== undefined) checkUrl(`${key}.redirectUri`, raw.redirectUri, allowInsecureHttp);
     const scope = (raw.scope ?? topScope).trim();
     if (!scope) fail(`${key}.scope`, 'must not be empty');
-    const { privateKey: _omit, ...rest } = raw;
-    const resolved: ResolvedIssuer = {
-      ...rest,
-      iss,
-      scope,
-      authorizeMethod,
-      capabilityStatementFallback: raw.capabilityStatementFallback ?? true,
-      clientType: privateKeys.length ? 'confidential-asymmetric' : raw.clientSecret ? 'confidential-symmetric' : 'public',
     if (raw.scopeVersion !== undefined && !['auto', 'v1', 'v2'].includes(raw.scopeVersion)) fail(`${key}.scopeVersion`, 'must be "auto", "v1" or "v2"');
     if (raw.jwksUrl !== undefined) checkUrl(`${key}.jwksUrl`, raw.jwksUrl, allowInsecureHttp);
     if (raw.headers !== undefined) {
@@ -312,13 +304,21 @@ export function resolveConfig(config: SmartConfig): ResolvedConfig {
     for (const opt of ['dangerouslyAllowIdTokenWithoutNonce', 'dangerouslyAllowIdTokenWithoutAudience'] as const) {
       if (raw[opt] !== undefined && typeof raw[opt] !== 'boolean') fail(`${key}.${opt}`, 'must be true or false');
     }
+    const { privateKey: _omit, ...rest } = raw;
+    const resolved: ResolvedIssuer = {
+      ...rest,
+      iss,
+      entry: iss,
+      scope,
+      authorizeMethod,
+      capabilityStatementFallback: raw.capabilityStatementFallback ?? true,
+      clientType: privateKeys.length ? 'confidential-asymmetric' : raw.clientSecret ? 'confidential-symmetric' : 'public',
       privateKeys,
     };
     if (template) issuerTemplates.push({ ...template, issuer: resolved });
     else issuers.set(iss, resolved);
   });
 
-      entry: iss,
   const s = config.session;
   if (!s || typeof s !== 'object') fail('session', 'must be an object with at least `secret`');
   const secrets = Array.isArray(s.secret) ? s.secret : [s.secret];
@@ -358,6 +358,7 @@ export function resolveConfig(config: SmartConfig): ResolvedConfig {
 
   return {
     issuers,
+    issuerTemplates,
     defaultIss,
     ...(baseUrl ? { baseUrl } : {}),
     trustProxy: config.trustProxy === true,
@@ -369,7 +370,6 @@ export function resolveConfig(config: SmartConfig): ResolvedConfig {
       sameSite: s.sameSite ?? 'lax',
       maxAge: num('session.maxAge', s.maxAge, 8 * 3600, 60),
       maxCookieBytes: num('session.maxCookieBytes', s.maxCookieBytes, 7 * 1024, 1024),
-    issuerTemplates,
       maxLaunches: s.maxLaunches ?? 5,
       launchParam,
     },

@@ -89,11 +89,6 @@ export async function handleCallback(core: SmartCore, request: Request, url: URL
   }
 }
 
-export function sessionFromTokens(
-  core: SmartCore,
-  tokens: oidc.TokenEndpointResponse,
-  iss: string,
-  requestedScope: string,
 /** RFC 6749 4.1.2.1 error response: a typed error with the (truncated) OAuth fields, escaped when shown. */
 function authorizationError(p: URLSearchParams, what: string): CallbackError {
   const error = p.get('error')!;
@@ -129,14 +124,19 @@ async function identity(core: SmartCore, issuer: ResolvedIssuer, tx: Transaction
   return claims as Record<string, unknown>;
 }
 
+export function sessionFromTokens(
+  core: SmartCore,
+  tokens: oidc.TokenEndpointResponse,
+  iss: string,
+  requestedScope: string,
   as: { issuer: string; tokenEndpoint: string; revocationEndpoint?: string },
+  claims?: Record<string, unknown>,
+  expiresAt?: number,
 ): SessionData {
   const body = tokens as unknown as Record<string, unknown>;
   const scope = normalizeScope(tokens.scope, requestedScope);
   const ctx = contextFromTokenResponse(body);
   // SMART scopes-and-launch-context: patient scopes granted => the server SHALL give a patient.
-  claims?: Record<string, unknown>,
-  expiresAt?: number,
   if (!ctx.patient && parseScopes(scope).patientLevel) {
     throw new CallbackError(ErrorCode.PATIENT_MISSING, 'The EHR granted patient-level access but named no patient', { status: 502 });
   }
