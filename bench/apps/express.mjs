@@ -175,6 +175,7 @@ serve({ iss, urls, redisPrefix }, {
     if (!gc) throw new Error('run with --expose-gc');
     const cfg = mode === 'store' ? config({ session: { secret: SECRET, store: redisStore() } }) : config();
     gc();
+    gc();
     const before = process.memoryUsage();
     const instance = createSmart(cfg);
     const url = `${urls.bare}/api/context`;

@@ -75,6 +75,8 @@ export function load(target, { seconds, connections, amount }) {
       {
         url: target.url,
         connections,
+        // autocannon ends a run on its sampling tick (1 s by default): a short tick ends it on time.
+        sampleInt: 50,
         // A fixed number of requests (smoke mode: a figure however slow the machine) or a duration.
         ...(amount ? { amount } : { duration: seconds }),
         headers: { accept: 'application/json', ...(cookies || !target.cookies ? {} : { cookie: target.cookies }) },
