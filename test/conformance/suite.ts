@@ -72,8 +72,9 @@ export function conformanceSuite(name: string, start: StartApp): void {
     };
 
     beforeAll(async () => {
-      // 62 s tokens: with the default 60 s refresh skew, a token needs refreshing after ~2 s.
-      sandbox = await startSandbox({ port: 0, autoApprove: true, quiet: true, accessTokenTtl: 62 });
+      // Tokens fall due 2 s after login (refresh skew 60 s); refreshed ones live 5 min, so a slow machine
+      // answering a test's requests cannot make the refreshed token fall due too and refresh twice.
+      sandbox = await startSandbox({ port: 0, autoApprove: true, quiet: true, accessTokenTtl: 62, refreshedAccessTokenTtl: 300 });
     });
     afterAll(async () => {
       await Promise.all(apps.map((a) => a.stop()));

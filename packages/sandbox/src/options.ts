@@ -10,6 +10,12 @@ export interface SandboxOptions {
   autoApprove?: boolean;
   /** Access token lifetime in seconds; default `SANDBOX_ACCESS_TOKEN_TTL` or 300. */
   accessTokenTtl?: number;
+  /**
+   * Lifetime in seconds of access tokens issued by a refresh (default: `accessTokenTtl`). Tests that
+   * count refreshes set it longer than `accessTokenTtl`, so the refreshed token cannot itself fall
+   * due while a slow machine is still answering the test's requests.
+   */
+  refreshedAccessTokenTtl?: number;
   /** Patient used for standalone `launch/patient` under auto-approve; default `SANDBOX_PATIENT` or the first patient. */
   defaultPatient?: string;
   /** Apps listed on the EHR page. */
@@ -29,6 +35,7 @@ export interface ResolvedOptions {
   host: string;
   autoApprove: boolean;
   accessTokenTtl: number;
+  refreshedAccessTokenTtl: number;
   defaultPatient: string | undefined;
   apps: { name: string; launchUrl: string }[];
   clients: ClientMetadata[];
@@ -45,6 +52,10 @@ export function resolveOptions(options: SandboxOptions = {}): ResolvedOptions {
   if (!Number.isInteger(ttl) || ttl <= 0) {
     throw new TypeError(`accessTokenTtl must be a positive integer number of seconds, got ${String(ttl)}`);
   }
+  const refreshedTtl = options.refreshedAccessTokenTtl ?? ttl;
+  if (!Number.isInteger(refreshedTtl) || refreshedTtl <= 0) {
+    throw new TypeError(`refreshedAccessTokenTtl must be a positive integer number of seconds, got ${String(refreshedTtl)}`);
+  }
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new TypeError(`port must be an integer between 0 and 65535, got ${String(port)}`);
@@ -54,6 +65,7 @@ export function resolveOptions(options: SandboxOptions = {}): ResolvedOptions {
     host: options.host ?? '127.0.0.1',
     autoApprove: options.autoApprove ?? env.SANDBOX_AUTO_APPROVE === '1',
     accessTokenTtl: ttl,
+    refreshedAccessTokenTtl: refreshedTtl,
     defaultPatient: options.defaultPatient ?? (env.SANDBOX_PATIENT || undefined),
     apps: options.apps ?? [{ name: 'Express example', launchUrl: 'http://127.0.0.1:3000/launch' }],
     clients: options.clients ?? [],

@@ -35,6 +35,19 @@ describe('strict profile (default)', () => {
     expect(r.body.refresh_token).not.toBe(t.body.refresh_token);
   });
 
+  it('gives refreshed access tokens their own lifetime (refreshedAccessTokenTtl)', async () => {
+    const other = await startSandbox({ port: 0, autoApprove: true, quiet: true, accessTokenTtl: 62, refreshedAccessTokenTtl: 300 });
+    try {
+      const t = await login(other, 'launch/patient offline_access patient/*.rs');
+      expect(t.body.expires_in).toBe(62);
+      const r = await tokenAt(other.tokenEndpoint, { grant_type: 'refresh_token', refresh_token: t.body.refresh_token, client_id: 'demo-public' });
+      expect(r.status).toBe(200);
+      expect(r.body.expires_in).toBe(300);
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('takes the profile from SANDBOX_PROFILE and refuses unknown names', async () => {
     const saved = process.env.SANDBOX_PROFILE;
     try {

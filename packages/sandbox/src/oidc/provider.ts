@@ -117,7 +117,7 @@ export async function createProvider(state: SandboxState, store: SandboxStore): 
       userinfo: { enabled: true },
     },
     ttl: {
-      AccessToken: () => options.accessTokenTtl,
+      AccessToken: (ctx) => (ctx?.oidc?.params?.grant_type === 'refresh_token' ? options.refreshedAccessTokenTtl : options.accessTokenTtl),
       ClientCredentials: () => options.accessTokenTtl,
       AuthorizationCode: 120,
       IdToken: 3600,
