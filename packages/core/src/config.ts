@@ -78,6 +78,13 @@ export interface SmartSessionConfig {
   maxLaunches?: number;
   /** Query parameter that names a page's launch (`/?smart_launch=<handle>`). Default 'smart_launch'. */
   launchParam?: string;
+  /**
+   * Store mode: milliseconds a session read from `store` may be reused by this process without
+   * reading the store again (bounded, per session id; this process's own refreshes and logouts
+   * update it at once). A logout or refresh on ANOTHER instance is then seen up to this late.
+   * Default 0 (every request reads the store); at most 5000. See docs/adr/0013.
+   */
+  storeCacheMs?: number;
 }
 
 export interface SmartRoutes {
@@ -353,6 +360,7 @@ export function resolveConfig(config: SmartConfig): ResolvedConfig {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < min) fail(key, `must be a number >= ${min}`);
     return v;
   };
+  if (s.storeCacheMs !== undefined && s.storeCacheMs > 5000) fail('session.storeCacheMs', 'must be a number from 0 to 5000 (a logout on another instance is seen that late)');
   const f = config.fetch ?? globalThis.fetch;
   if (typeof f !== 'function') fail('fetch', 'must be a fetch-compatible function');
 
@@ -372,6 +380,7 @@ export function resolveConfig(config: SmartConfig): ResolvedConfig {
       maxCookieBytes: num('session.maxCookieBytes', s.maxCookieBytes, 7 * 1024, 1024),
       maxLaunches: s.maxLaunches ?? 5,
       launchParam,
+      storeCacheMs: num('session.storeCacheMs', s.storeCacheMs, 0, 0),
     },
     routes,
     afterLoginPath: checkPath('afterLoginPath', config.afterLoginPath ?? '/'),

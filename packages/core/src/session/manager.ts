@@ -31,6 +31,12 @@ function isSession(x: unknown): x is SessionData {
 export class SessionManager {
   readonly #latest = new Map<string, SessionData | null>();
   readonly #latestMax = 10_000;
+  /**
+   * Store mode with `session.storeCacheMs` > 0: what this process last read from or wrote to the
+   * store, per sid, and when (read start), for the synchronous hot path only. null: this process
+   * ended the session (a read that started before the delete can't bring it back). Bounded LRU.
+   */
+  readonly #stored = new Map<string, { data: SessionData | null; at: number }>();
   #warnedChunks = false;
 
   constructor(private readonly cfg: ResolvedConfig, private readonly sealer: Sealer) {}
@@ -71,13 +77,42 @@ export class SessionManager {
    * Returns null when there is no session cookie, undefined when the slow path must decide.
    */
   peek(cookieHeader: string, slot: string): LoadedSession | null | undefined {
-    if (this.cfg.session.store) return undefined;
+    const { store, storeCacheMs } = this.cfg.session;
+    if (store && storeCacheMs <= 0) return undefined;
     const name = this.cookieName(slot);
     const sealed = readChunkedHeader(name, cookieHeader);
     // A session cookie with chunks we did not write: the slow path refuses it and clears it.
     if (!sealed) return cookieHeader.includes(`${name}.`) ? undefined : null;
+    if (store) return this.#peekStored(sealed, slot, storeCacheMs);
     const data = this.sealer.peek<SessionData>(sealed);
     return data && data.slot === slot ? this.#pick(data) : undefined;
+  }
+
+  /**
+   * Store mode: the session a verified id cookie names, from this process's recent store reads
+   * (at most `storeCacheMs` old). Undefined sends the request to the slow path, which reads the
+   * store (and the refresh path always reads it under the lock, never from here).
+   */
+  #peekStored(sealed: string, slot: string, maxAgeMs: number): LoadedSession | undefined {
+    const ref = this.sealer.peek<{ sid?: unknown; slot?: unknown }>(sealed);
+    if (!ref || typeof ref.sid !== 'string' || ref.slot !== slot) return undefined;
+    const hit = this.#stored.get(ref.sid);
+    if (!hit?.data || Date.now() - hit.at > maxAgeMs) return undefined;
+    const data = hit.data;
+    return data.slot === slot && this.remaining(data) > 0 ? { data, stale: false } : undefined;
+  }
+
+  /**
+   * Records a store read (started at `at`), or this process's own write (data) or end (null), for
+   * `#peekStored`. A read never replaces a newer revision nor an end this process made.
+   */
+  #noteStored(sid: string, data: SessionData | null, at: number, read = false): void {
+    if (this.cfg.session.storeCacheMs <= 0) return;
+    const cur = this.#stored.get(sid);
+    if (read && cur && (cur.data === null || cur.data.rev > data!.rev)) return;
+    this.#stored.delete(sid);
+    if (this.#stored.size >= this.#latestMax) this.#stored.delete(this.#stored.keys().next().value!);
+    this.#stored.set(sid, { data, at });
   }
 
   /** The session of slot `slot`, or undefined (absent, forged, expired, ended, another slot's). */
@@ -89,8 +124,15 @@ export class SessionManager {
     if (store) {
       const ref = await this.sealer.unseal<{ sid?: string; slot?: string }>(sealed, ttl);
       if (!ref?.sid || typeof ref.sid !== 'string' || ref.slot !== slot) return undefined;
+      const at = Date.now();
       const data = await store.get(ref.sid);
-      return isSession(data) && data.slot === slot && this.remaining(data) > 0 ? { data, stale: false } : undefined;
+      if (!isSession(data) || data.sid !== ref.sid) {
+        // Gone from the store (logout or expiry elsewhere): nothing of it stays cached here.
+        if (this.#stored.get(ref.sid)?.data) this.#stored.delete(ref.sid);
+        return undefined;
+      }
+      this.#noteStored(ref.sid, data, at, true);
+      return data.slot === slot && this.remaining(data) > 0 ? { data, stale: false } : undefined;
     }
     const data = await this.sealer.unseal<SessionData>(sealed, ttl);
     return data?.slot === slot ? this.#pick(data) : undefined;
@@ -179,7 +221,11 @@ export class SessionManager {
   /** Stores a (refreshed) session where it lives: the store, and this process's memory. */
   async persist(data: SessionData): Promise<void> {
     const store = this.cfg.session.store;
-    if (store) return store.set(data.sid, data, Math.max(60, this.remaining(data)));
+    if (store) {
+      await store.set(data.sid, data, Math.max(60, this.remaining(data)));
+      this.#noteStored(data.sid, data, Date.now());
+      return;
+    }
     this.#remember(data);
   }
 
@@ -201,6 +247,7 @@ export class SessionManager {
   async destroy(data: SessionData | undefined, cookies: Map<string, string>, secure: boolean, slot = data?.slot ?? ''): Promise<string[]> {
     if (data) {
       this.#set(data.sid, null);
+      this.#noteStored(data.sid, null, Date.now());
       await this.cfg.session.store?.delete(data.sid);
     }
     const name = this.cookieName(slot);
