@@ -4,6 +4,7 @@
 //   layers     Express with a no-op middleware and a no-op route guard (control for row 1)
 //   smart      app.use(smart(config)) + requireSmart(), cookie sessions
 //   redis      the same with sessions in Redis (RedisStore), for one or two instances
+//   redisCached  the same with session.storeCacheMs: 1000
 //   eoc        express-openid-connect: auth() + requiresAuth(), appSession cookie
 //   iron       iron-session: getIronSession() per request
 //   session    express-session with its memory store
@@ -77,6 +78,11 @@ const redisApp = express();
 redisApp.use(smart(config({ session: { secret: SECRET, store: redisStore() } })));
 redisApp.get('/api/context', requireSmart(), (req, res) => res.json(contextJson(req.smart)));
 urls.redis = await start(redisApp);
+// The same with session.storeCacheMs (ADR 0013): store reads reused for up to 1 s.
+const redisCachedApp = express();
+redisCachedApp.use(smart(config({ session: { secret: SECRET, store: redisStore(), storeCacheMs: 1000 } })));
+redisCachedApp.get('/api/context', requireSmart(), (req, res) => res.json(contextJson(req.smart)));
+urls.redisCached = await start(redisCachedApp);
 
 let smartMw;
 if (role === 'main') {
