@@ -15,11 +15,8 @@ export interface RedisStoreOptions {
   client: RedisLike;
   /** Key prefix. Default 'smart:sess:'. */
   prefix?: string;
-  /**
-   * Seal values at rest with the session secrets (default true when a sealer is given by
-   * createSmart; tokens never sit in Redis in the clear).
-   */
-  sealer?: Sealer;
+  // Values are sealed at rest with the session secrets: createSmart hands the store its sealer
+  // (useSealer), so tokens never sit in Redis in the clear.
 }
 
 const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
@@ -37,7 +34,6 @@ export class RedisStore implements SessionStore {
     if (!options?.client || typeof options.client.get !== 'function') throw new TypeError('RedisStore: `client` must be an ioredis-compatible client');
     this.#client = options.client;
     this.#prefix = options.prefix ?? 'smart:sess:';
-    this.#sealer = options.sealer;
   }
 
   /** Called by createSmart so values are sealed with the session secrets. */
