@@ -1,5 +1,5 @@
 /**
- * The origin-policy cases every adapter must pass (core `appOrigin`, docs/adr/0008): the app's
+ * The origin-policy cases every adapter must pass (core `appOrigin`, docs/adr/0011): the app's
  * origin is the connection's scheme + Host; `Forwarded` / `X-Forwarded-*` count only with
  * `trustProxy: true`. Observed where it matters: the redirect_uri of a launch and the logout
  * Origin check.

@@ -77,7 +77,7 @@ function keyPart(_key: string, v: unknown): unknown {
 }
 
 /**
- * `export const { handlers, getSmart, proxy } = smartNext(() => config)` in one `smart.ts`.
+ * `export const { handlers, getSmart, withSmart, createProxy } = smartNext(() => config)` in one `smart.ts`.
  * Refresh rule: Server Components cannot set cookies, so the proxy refreshes before rendering;
  * getSmart() saves what changed where Next.js allows it (Route Handlers, Server Actions).
  */
