@@ -10,7 +10,7 @@ let sandbox: Sandbox;
 let a: RunningApp;
 let b: RunningApp;
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, autoApprove: true, quiet: true, accessTokenTtl: 62 });
+  sandbox = await startSandbox({ port: 0, autoApprove: true, quiet: true, accessTokenTtl: 62, refreshedAccessTokenTtl: 300 });
   const env = { SMART_ISS: sandbox.fhirBaseUrl, SESSION_SECRET: SECRET, REDIS_URL };
   [a, b] = await Promise.all([startProcess('node', ['examples/express/dist/server.js'], { env }), startProcess('node', ['examples/express/dist/server.js'], { env })]);
 });

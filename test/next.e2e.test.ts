@@ -26,7 +26,9 @@ describe('examples/next in Chromium', () => {
 
   beforeAll(async () => {
     // 62 s tokens with the default 60 s refresh skew: a token needs refreshing ~2 s after issue.
-    sandbox = await startSandbox({ port: 0, autoApprove: true, quiet: true, accessTokenTtl: 62 });
+    // Tokens from login fall due 2 s later (refresh skew 60 s); refreshed ones 6 s later, so a slow
+    // machine can't make a refreshed token fall due again inside one test, and the next test can wait for it.
+    sandbox = await startSandbox({ port: 0, autoApprove: true, quiet: true, accessTokenTtl: 62, refreshedAccessTokenTtl: 66 });
     app = await startProcess('node', ['examples/next/scripts/start.mjs'], { env: { SMART_ISS: sandbox.fhirBaseUrl, SESSION_SECRET: SECRET }, timeoutMs: 60_000 });
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
     context = await browser.newContext();
@@ -96,7 +98,7 @@ describe('examples/next in Chromium', () => {
 
   it('a Server Action after expiry sees the refreshed token, and the browser keeps it', async () => {
     const before = await apiContext();
-    await wait(2500);
+    await wait(6500); // the token refreshed in the test before is due again
     sandbox.resetStats();
     const cookieBefore = await sessionCookie();
     await page.click('#check-session');

@@ -61,7 +61,7 @@ const slotOf = (browser: TestBrowser) => [...browser.cookies].find(([n]) => n.st
 
 beforeAll(async () => {
   // 62 s tokens and the default 60 s skew: a token needs refreshing ~2 s after it was issued.
-  sandbox = await startSandbox({ port: 0, autoApprove: true, quiet: true, accessTokenTtl: 62 });
+  sandbox = await startSandbox({ port: 0, autoApprove: true, quiet: true, accessTokenTtl: 62, refreshedAccessTokenTtl: 300 });
   server = createServer(async (req, res) => {
     const web = new Request(`${base}${req.url}`, { method: req.method, headers: req.headers as Record<string, string> });
     const out = ['/launch', '/callback', '/logout'].includes(new URL(web.url).pathname) ? await app.handlers.GET(web) : new Response('app page');
