@@ -100,6 +100,116 @@ describe('issuer mix-up (RFC 9700 4.4)', () => {
   });
 });
 
+describe('issuer mix-up with tenant templates (RFC 9700 4.4)', () => {
+  // H's tenant base `{h}/fhir` is allowlisted only through the template `{h}/:tenant`; E is exact.
+  let a: FakeAs;
+  beforeAll(async () => {
+    a = await startFakeAs();
+  });
+  afterAll(() => a.close());
+  beforeEach(() => {
+    a.requests.length = 0;
+  });
+  const template = () => ({ ...issuerEntry(h), iss: `${h.url}/:tenant` });
+  const smartWith = (extra: Partial<SmartConfig> = {}) => make({ issuers: [template(), issuerEntry(e)], ...extra });
+  const launchAt = (smart: ReturnType<typeof make>, base: string) => smart.handle(new Request(`${APP}/launch?iss=${encodeURIComponent(base)}&launch=x`, { headers: json })) as Promise<Response>;
+  const errorOf = async (res: Response) => ((await res.json()) as { error: string }).error;
+  /** Oracle Health layout: the tenant's authorization server is on another host (`{a}/tenants/fhir`). */
+  const oracleLayout = () => {
+    h.smartConfig = { ...h.smartConfig, issuer: `${a.url}/tenants/fhir`, authorization_endpoint: `${a.url}/authorize`, token_endpoint: `${a.url}/token`, jwks_uri: `${a.url}/jwks` };
+  };
+  /** A launch at the tenant H and its callback (RFC 9207 `iss` = the tenant's issuer): the callback status. */
+  async function tenantLogin(smart: ReturnType<typeof make>, tokenAs: FakeAs): Promise<number> {
+    const launch = (await smart.handle(new Request(`${APP}/launch?iss=${encodeURIComponent(h.fhirBase)}&launch=x`)))!;
+    expect(launch.status).toBe(302);
+    const state = new URL(launch.headers.get('location')!).searchParams.get('state')!;
+    tokenAs.tokenResponse = async () => ({ status: 200, body: fakeTokens() });
+    const cb = (await smart.handle(new Request(`${APP}/callback?code=c&state=${state}&iss=${encodeURIComponent(String(h.smartConfig.issuer))}`, { headers: { cookie: cookiesOf(launch) } })))!;
+    return cb.status;
+  }
+
+  it('an exact entry claiming a template tenant\'s issuer (same host) is refused; codes only ever go to H', async () => {
+    // E claims H's issuer and JWKS, keeps its own authorize and token endpoints (the original attack).
+    const spoof = () => {
+      e.smartConfig = { ...saved.e, issuer: h.smartConfig.issuer, jwks_uri: h.smartConfig.jwks_uri };
+    };
+    spoof();
+    const smart = smartWith();
+    // Before any tenant was discovered: the issuer is on the template's host.
+    const first = await launchAt(smart, e.fhirBase);
+    expect(first.status).toBe(502);
+    expect(first.headers.get('location')).toBeNull();
+    expect(await errorOf(first)).toBe('issuer_conflict');
+    // (While E spoofs, the exact peer E also blocks the tenant's own launches, as between exact entries.)
+    e.smartConfig = saved.e;
+    expect(await tenantLogin(smart, h)).toBe(302);
+    spoof();
+    const again = await launchAt(smart, e.fhirBase);
+    expect(await errorOf(again)).toBe('issuer_conflict');
+    expect(tokenCalls(e)).toBe(0);
+    expect(tokenCalls(h)).toBe(1);
+  });
+
+  it('Oracle layout (AS on another host): refused before and after a tenant was discovered; codes only go to the tenant\'s AS', async () => {
+    oracleLayout();
+    const spoof = () => {
+      e.smartConfig = { ...saved.e, issuer: `${a.url}/tenants/fhir`, authorization_endpoint: `${a.url}/authorize`, jwks_uri: `${a.url}/jwks` };
+    };
+    spoof();
+    const smart = smartWith();
+    // No tenant seen yet: the template's AS host is unknown and E's flow spans two hosts.
+    const first = await launchAt(smart, e.fhirBase);
+    expect(first.status).toBe(502);
+    expect(await errorOf(first)).toBe('issuer_conflict');
+    e.smartConfig = saved.e;
+    expect(await tenantLogin(smart, a)).toBe(302);
+    spoof();
+    // Now the tenant is a peer and its AS host is the template's: E's split flow is refused.
+    const again = await launchAt(smart, e.fhirBase);
+    expect(again.headers.get('location')).toBeNull();
+    expect(await errorOf(again)).toBe('issuer_conflict');
+    expect(tokenCalls(e) + tokenCalls(h)).toBe(0);
+    expect(tokenCalls(a)).toBe(1);
+  });
+
+  it('a discovered tenant is a peer: its issuer with other endpoints, even on its AS host, is refused', async () => {
+    oracleLayout();
+    const smart = smartWith();
+    expect(await tenantLogin(smart, a)).toBe(302);
+    e.smartConfig = { ...saved.e, issuer: `${a.url}/tenants/fhir`, authorization_endpoint: `${a.url}/tenants/x/authorize`, token_endpoint: `${a.url}/tenants/x/token`, jwks_uri: `${a.url}/jwks` };
+    expect(await errorOf(await launchAt(smart, e.fhirBase))).toBe('issuer_conflict');
+    expect(tokenCalls(e)).toBe(0);
+  });
+
+  it('legit: an exact EHR with its own AS, and another tenant of the same real AS (other persona host), still launch', async () => {
+    const smart = smartWith();
+    // E's own AS on its own host, before and after a tenant launch.
+    expect((await launchAt(smart, e.fhirBase)).status).toBe(302);
+    expect(await tenantLogin(smart, h)).toBe(302);
+    expect((await launchAt(smart, e.fhirBase)).status).toBe(302);
+    // Oracle: an exact base on another FHIR host served by the same authorization server.
+    oracleLayout();
+    e.smartConfig = { ...e.smartConfig, issuer: `${a.url}/tenants/other`, authorization_endpoint: `${a.url}/tenants/other/authorize`, token_endpoint: `${a.url}/tenants/other/token`, jwks_uri: `${a.url}/jwks` };
+    const oracle = smartWith();
+    const before = await launchAt(oracle, e.fhirBase);
+    expect(before.status).toBe(302);
+    expect(await tenantLogin(oracle, a)).toBe(302);
+    const after = await launchAt(oracle, e.fhirBase);
+    expect(after.status).toBe(302);
+    expect(after.headers.get('location')!.startsWith(`${a.url}/tenants/other/authorize?`)).toBe(true);
+  });
+
+  it('legit: two tenants of one template sharing one AS issuer both launch', async () => {
+    // `{h}/t2` answers the same document as `{h}/fhir` (one AS, one issuer, two tenants).
+    const fetchT2: typeof fetch = (input, init) => globalThis.fetch(String(input instanceof Request ? input.url : input).replace(`${h.url}/t2/`, `${h.url}/fhir/`), init);
+    const smart = make({ issuers: [template()], fetch: fetchT2 });
+    expect(await tenantLogin(smart, h)).toBe(302);
+    const t2 = await launchAt(smart, `${h.url}/t2`);
+    expect(t2.status).toBe(302);
+    expect(t2.headers.get('location')!.startsWith(`${h.url}/authorize?`)).toBe(true);
+  });
+});
+
 describe('session cookie budget', () => {
   // Random (incompressible) like a real signed or encrypted token.
   const big = (n: number) => fakeTokens({ access_token: `AT-${randomBytes(n).toString('base64url').slice(0, n)}` });

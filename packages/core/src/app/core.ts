@@ -38,7 +38,7 @@ export class SmartCore {
       allowInsecureHttp: this.cfg.allowInsecureHttp,
       maxResponseBytes: this.cfg.maxResponseBytes,
     });
-    this.issuerGuard = new IssuerGuard(this.discovery, () => this.cfg.issuers.values(), (m, meta) => this.log('warn', m, meta));
+    this.issuerGuard = new IssuerGuard(this.discovery, () => this.cfg.issuers.values(), (m, meta) => this.log('warn', m, meta), () => this.cfg.issuerTemplates);
     // Every body read from the EHR's auth side (JWKS, OpenID configuration) is capped.
     const authFetch = cappedFetch(this.cfg.fetch, this.cfg.maxResponseBytes);
     this.sessions = new SessionManager(this.cfg, this.sealer);

@@ -81,6 +81,11 @@ export class Discovery {
     return this.#lastKnown.get(normalizeBaseUrl(fhirBaseUrl));
   }
 
+  /** Every base this process has discovered, with the last document each answered. */
+  known(): IterableIterator<[string, SmartConfiguration]> {
+    return this.#lastKnown.entries();
+  }
+
   async #load(base: string, fallback: boolean): Promise<{ doc: SmartConfiguration; fallback: boolean }> {
     let firstError: unknown;
     try {

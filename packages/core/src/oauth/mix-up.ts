@@ -1,3 +1,4 @@
+import { matchesTemplate, type IssuerTemplate } from '../config.js';
 import { DiscoveryError, ErrorCode, LaunchError, isSmartError } from '../errors.js';
 import type { Discovery, SmartConfiguration } from './discovery.js';
 
@@ -19,12 +20,23 @@ function sameServer(a: SmartConfiguration, b: SmartConfiguration): boolean {
   return a.authorization_endpoint === b.authorization_endpoint && a.token_endpoint === b.token_endpoint && a.jwks_uri === b.jwks_uri;
 }
 
-function sameOrigin(a: string, b: string): boolean {
+function originOf(u: unknown): string | undefined {
   try {
-    return new URL(a).origin === new URL(b).origin;
+    return typeof u === 'string' ? new URL(u).origin : undefined;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+function sameOrigin(a: string, b: string): boolean {
+  const o = originOf(a);
+  return o !== undefined && o === originOf(b);
+}
+
+/** Where a document sends the user and the code: its issuer (when it names one), authorize and token endpoint origins. */
+function flowOrigins(doc: SmartConfiguration): (string | undefined)[] {
+  const endpoints = [originOf(doc.authorization_endpoint), originOf(doc.token_endpoint)];
+  return typeof doc.issuer === 'string' ? [originOf(doc.issuer), ...endpoints] : endpoints;
 }
 
 /**
@@ -45,11 +57,14 @@ export class IssuerGuard {
     private readonly discovery: Discovery,
     private readonly peers: () => Iterable<IssuerPeer>,
     private readonly log: (message: string, meta: Record<string, unknown>) => void,
+    private readonly templates: () => readonly IssuerTemplate[] = () => [],
   ) {}
 
   async check(iss: string, doc: SmartConfiguration): Promise<void> {
     const claimed = issuerOf(doc, iss);
-    const others = [...this.peers()].filter((p) => p.iss !== iss);
+    const exact = [...this.peers()];
+    this.#checkTemplates(iss, doc, claimed, new Set(exact.map((p) => p.iss)));
+    const others = exact.filter((p) => p.iss !== iss);
     if (others.length === 0) return;
     const ownOrigin = sameOrigin(claimed, iss);
     await Promise.all(others.map(async (peer) => {
@@ -65,6 +80,42 @@ export class IssuerGuard {
         throw new LaunchError(ErrorCode.ISSUER_CONFLICT, `The EHRs ${iss} and ${peer.iss} both claim the authorization server issuer ${claimed} with different endpoints; refusing to launch (RFC 9700 4.4 mix-up)`, { status: 502 });
       }
     }));
+  }
+
+  /**
+   * Tenant templates (RFC 9700 4.4): a template has no base to discover in advance, so
+   * 1. every tenant base this process has discovered is a peer (same issuer, other endpoints:
+   *    refused; tenants on the launching base's own origin are the same operator and skipped);
+   * 2. a template's hosts are its FHIR origin plus the issuer, authorize and token origins of
+   *    its discovered tenants. A base that neither fills the template nor is on its origin must
+   *    put all of its issuer, authorize and token endpoint on those hosts (one real AS behind
+   *    several bases) or none: a split (say another tenant's issuer with its own token endpoint)
+   *    would send that tenant's code and PKCE verifier elsewhere. While no tenant was discovered
+   *    the AS hosts are unknown, and a base whose issuer, authorize and token endpoint are not on
+   *    one origin cannot be cleared: refused until a tenant launch has been seen.
+   */
+  #checkTemplates(iss: string, doc: SmartConfiguration, claimed: string, exact: Set<string>): void {
+    const templates = this.templates();
+    if (templates.length === 0) return;
+    const own = originOf(iss);
+    const conflict = (why: string) =>
+      new LaunchError(ErrorCode.ISSUER_CONFLICT, `The authorization server of ${iss} ${why}; refusing to launch (RFC 9700 4.4 mix-up)`, { status: 502 });
+    const tenants = [...this.discovery.known()].filter(([base]) => base !== iss && !exact.has(base) && originOf(base) !== own && templates.some((t) => matchesTemplate(t, base)));
+    for (const [base, other] of tenants) {
+      if (issuerOf(other, base) === claimed && !sameServer(doc, other)) throw conflict(`claims the issuer ${claimed} of the tenant ${base} with different endpoints`);
+    }
+    const mine = flowOrigins(doc);
+    for (const t of templates) {
+      if (t.origin === own || matchesTemplate(t, iss)) continue;
+      const hosts = new Set<string | undefined>([t.origin]);
+      const learned = tenants.filter(([base]) => matchesTemplate(t, base));
+      for (const [, other] of learned) for (const o of flowOrigins(other)) hosts.add(o);
+      const inside = mine.filter((o) => hosts.has(o)).length;
+      if (inside > 0 && inside < mine.length) throw conflict(`is partly on the hosts of the tenant template ${t.issuer.entry} (issuer, authorize and token endpoint must all be there or none)`);
+      if (inside === 0 && learned.length === 0 && new Set(mine).size > 1) {
+        throw conflict(`has its issuer, authorize and token endpoint on different hosts, and no tenant of ${t.issuer.entry} has been discovered yet to tell whether one of them is that template's; launch a tenant first`);
+      }
+    }
   }
 
   async #peerDoc(peer: IssuerPeer): Promise<SmartConfiguration | undefined> {
