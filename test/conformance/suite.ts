@@ -330,6 +330,28 @@ export function conformanceSuite(name: string, start: StartApp): void {
         expect((await e.browser.fetch(`${app.baseUrl}/api/patient`)).status).toBe(200);
         expect(sandbox.stats().token.refresh_token ?? 0).toBe(1);
       });
+
+      // The app's JWKS for a `jwks_uri` registration (SMART App Launch 2.x, Client Authentication:
+      // Asymmetric, https://hl7.org/fhir/smart-app-launch/client-confidential-asymmetric.html;
+      // JWK Set, RFC 7517 section 5): only the public half of the configured key; no key, no route.
+      it('GET /.well-known/jwks.json: the public half of the configured key only (jwks); 404 without a private key', async () => {
+        const res = await fetch(`${app.baseUrl}/.well-known/jwks.json`);
+        if (!('SMART_PRIVATE_KEY' in env)) {
+          expect(res.status).toBe(404);
+          expect(await res.text()).not.toContain('"keys"');
+          return;
+        }
+        expect(res.status).toBe(200);
+        expect(res.headers.get('content-type')).toMatch(/json/);
+        const { keys } = (await res.json()) as { keys: Record<string, unknown>[] };
+        const configured = JSON.parse(env.SMART_PRIVATE_KEY) as Record<string, unknown>;
+        expect(keys).toHaveLength(1);
+        const [published] = keys as [Record<string, unknown>];
+        for (const p of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k']) expect(published, p).not.toHaveProperty(p);
+        expect(published).toMatchObject({ kid: configured.kid, kty: configured.kty });
+        const pub = configured.kty === 'RSA' ? ['n', 'e'] : ['crv', 'x', 'y'];
+        for (const p of pub) expect(published[p], p).toBe(configured[p]);
+      });
     });
 
     describe('several launches in one browser (issue 13, ADR 0008)', () => {
