@@ -58,8 +58,18 @@ export function appOrigin(policy: OriginPolicy, source: OriginSource): string {
     if (p === 'https' || p === 'http') proto = p;
     host = fwd.host ?? first(source.header('x-forwarded-host')) ?? host;
   }
-  return `${proto}://${host && HOST.test(host) ? host.toLowerCase() : (source.fallbackHost ?? 'localhost')}`;
+  if (!host || (host !== lastHost && !HOST.test(host))) return `${proto}://${source.fallbackHost ?? 'localhost'}`;
+  if (host !== lastHost) {
+    lastHost = host;
+    lastLower = host.toLowerCase();
+  }
+  return `${proto}://${lastLower}`;
 }
+
+// The last Host that passed the HOST check, and its lower-case form: an app sees one or a few
+// Hosts, so the check (a regex) runs once per change of Host, not once per request.
+let lastHost = '';
+let lastLower = '';
 
 /** The policy's input from a Web `Request` (its URL gives the connection's scheme and a fallback host). */
 export function webOriginSource(request: Request): OriginSource {

@@ -43,8 +43,11 @@ export function requestTarget(req: NodeRequest): string {
 
 export function requestPath(req: NodeRequest): string {
   const target = requestTarget(req);
-  const q = target.search(/[?#]/);
-  return q < 0 ? target : target.slice(0, q);
+  // The first '?' or '#' (two single-character searches: cheaper than a regex per request).
+  const q = target.indexOf('?');
+  const h = target.indexOf('#');
+  const end = q < 0 ? h : h < 0 ? q : Math.min(q, h);
+  return end < 0 ? target : target.slice(0, end);
 }
 
 const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);

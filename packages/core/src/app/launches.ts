@@ -23,12 +23,14 @@ const originOf = (url: string): string => {
 export function chooseLaunch(core: SmartCore, req: LaunchRequest): LaunchChoice {
   const { cookieName, launchParam } = core.cfg.session;
   const handles = slotHandles(req.cookie, cookieName);
+  const referer = req.header?.('referer');
   return resolveLaunch(launchParam, {
     url: req.url,
     header: req.header?.('x-smart-launch'),
-    referer: req.header?.('referer'),
-    // Only a same-origin Referer names a launch (the origin policy's public origin).
-    appOrigin: core.cfg.baseUrl ?? originOf(req.url),
+    referer,
+    // Only a same-origin Referer names a launch (the origin policy's public origin); without a
+    // Referer it is not read, so not computed (this runs on every request).
+    appOrigin: referer ? (core.cfg.baseUrl ?? originOf(req.url)) : '',
   }, handles);
 }
 
