@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProcess, type RunningApp } from '../helpers/processes.js';
 import { TestBrowser } from '../helpers/browser.js';
 import { cleanEnv, makeApp, mustRun, npmInstall, pack, PACKAGES, run, type PackageName } from './helpers.js';
-import { snippetFiles, TSCONFIGS, READMES, type SnippetProject } from './snippets.js';
+import { snippetFiles, TSCONFIGS, READMES, DOCS, type SnippetProject } from './snippets.js';
 
 const SECRET = 'outside-app-session-secret-0123456789abcdef';
 
@@ -116,14 +116,51 @@ app.get('/', requireSmart(), async (req, res) => {
 app.listen(Number(process.env.PORT), '127.0.0.1');
 `,
   'snippets/node/package.json': JSON.stringify({ type: 'module' }),
+  // The app files docs/testing.md's blocks import (the reader's own app), shaped like the examples.
+  'snippets/node/docs-testing/src/app.ts': `import express from 'express';
+import type { SmartConfig } from '@smart-launch/core';
+import { smart, requireSmart } from '@smart-launch/express';
+
+export function createApp(config: SmartConfig) {
+  const app = express();
+  app.use(smart(config));
+  app.get('/api/context', requireSmart(), (req, res) => res.json({ patient: req.smart!.patient ?? null }));
+  app.get('/api/patient', requireSmart(), async (req, res) => res.json(await req.smart!.fhir.read('Patient', req.smart!.patient!)));
+  return app;
+}
+`,
+  'snippets/next/docs-testing/smart.ts': `import type { SmartConfig } from '@smart-launch/core';
+import { smartNext } from '@smart-launch/next';
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SmartConfig {
+  return { issuers: [{ iss: env.SMART_ISS ?? 'http://127.0.0.1:4010/fhir', clientId: 'demo-public' }], session: { secret: env.SESSION_SECRET ?? '' } };
+}
+
+export const { handlers, getSmart, withSmart, createProxy } = smartNext(() => configFromEnv());
+`,
+  'snippets/next/docs-testing/app/api/context/route.ts': `import { withSmart } from '../../../smart';
+
+export const GET = withSmart((_request, s) => Response.json({ patient: s.patient ?? null }));
+`,
+  'snippets/nest/docs-testing/src/app.module.ts': `import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { SmartGuard, SmartModule } from '@smart-launch/nestjs';
+
+@Module({
+  imports: [SmartModule.forRoot({ issuers: [{ iss: 'http://127.0.0.1:4010/fhir', clientId: 'demo-public' }], session: { secret: process.env.SESSION_SECRET ?? '' } })],
+  providers: [{ provide: APP_GUARD, useClass: SmartGuard }],
+})
+export class AppModule {}
+`,
   ...Object.fromEntries((Object.entries(TSCONFIGS) as [SnippetProject, object][]).map(([p, c]) => [`snippets/${p}/tsconfig.json`, JSON.stringify({ ...c, include: ['**/*.ts', '**/*.tsx'] }, null, 2)])),
 };
 
-// What `nest new` (11) installs, plus Express, Next.js and React for the other adapters' snippets.
+// What `nest new` (11) installs, plus Express, Next.js and React for the other adapters' snippets
+// and vitest for docs/testing.md's.
 const DEPS = [
   '@nestjs/common@^11', '@nestjs/core@^11', '@nestjs/platform-express@^11', '@nestjs/testing@^11', '@nestjs/config@^4', 'reflect-metadata@^0.2', 'rxjs@^7.8',
   'jest@^30', 'ts-jest@^29', '@types/jest@^30', 'supertest@^7', '@types/supertest@^6', 'typescript@~5.9', '@types/node@^20.19',
-  'express@^5', '@types/express@^5', 'next@^16', 'react@^19', 'react-dom@^19', '@types/react@^19',
+  'express@^5', '@types/express@^5', 'next@^16', 'react@^19', 'react-dom@^19', '@types/react@^19', 'vitest@^4',
 ];
 
 let dir: string;
@@ -226,13 +263,18 @@ describe('an outside app', () => {
     expect(out).toMatch(/Tests:\s+3 passed, 3 total/);
   }, 240_000);
 
-  it('every TypeScript block of README.md and the package READMEs compiles as written (strict)', async () => {
+  it('every TypeScript block of README.md, the package READMEs and docs/testing.md compiles as written (strict)', async () => {
     const files = snippetFiles();
     // Each README with code has its blocks here (guards against an extraction that finds nothing).
-    for (const readme of ['README.md', 'packages/express/README.md', 'packages/next/README.md', 'packages/nestjs/README.md', 'packages/core/README.md', 'packages/sandbox/README.md']) {
+    for (const readme of ['README.md', 'packages/express/README.md', 'packages/next/README.md', 'packages/nestjs/README.md', 'packages/core/README.md', 'packages/sandbox/README.md', 'docs/testing.md']) {
       expect(files.some((f) => f.readme === readme), readme).toBe(true);
     }
     expect(READMES.length).toBe(PACKAGES.length + 1);
+    expect(DOCS).toContain('docs/testing.md');
+    // docs/testing.md: the Express, Next.js, NestJS and any-server blocks, each in its kind of app.
+    expect(files.filter((f) => f.readme === 'docs/testing.md').map((f) => `${f.project}:${f.path}`).sort()).toEqual([
+      'nest:docs-testing/test/app.e2e-spec.ts', 'next:docs-testing/test/context.test.ts', 'node:docs-testing/block4.ts', 'node:docs-testing/test/routes.test.ts',
+    ]);
     expect(PACKAGES).toEqual(expect.arrayContaining(['cli', 'core', 'express', 'nestjs', 'next', 'sandbox']));
     for (const f of files) {
       const path = join(dir, 'snippets', f.project, f.path);

@@ -1,5 +1,5 @@
 /**
- * The TypeScript code blocks of README.md and the package READMEs, as files: a line that starts
+ * The TypeScript code blocks of README.md, the package READMEs and the docs pages in DOCS, as files: a line that starts
  * with `// <path>.ts(x)` starts a new file of the block (files of one README and one kind share a
  * directory, so `import { handlers } from '../../smart'` resolves); the text before the first such
  * line is a file of its own. Each block is type-checked as the kind of app it belongs to.
@@ -19,11 +19,13 @@ export interface SnippetFile {
 }
 
 export const READMES = ['README.md', ...PACKAGES.map((p) => `packages/${p}/README.md`)];
+/** Docs pages whose blocks are checked too; the app files they import are fixtures of the outside app. */
+export const DOCS = ['docs/testing.md'];
 
 const MARKER = /^\/\/ ((?:[\w.[\]-]+\/)*[\w.[\]-]+\.(?:tsx?|mts|cts))(?=$|[\s,(—])/;
 
 export function projectOf(code: string): SnippetProject {
-  if (code.includes('@smart-launch/next')) return 'next';
+  if (code.includes('@smart-launch/next') || /from 'next\//.test(code)) return 'next';
   if (code.includes('@smart-launch/nestjs') || code.includes('@nestjs/')) return 'nest';
   return 'node';
 }
@@ -31,7 +33,7 @@ export function projectOf(code: string): SnippetProject {
 export function snippetFiles(): SnippetFile[] {
   const out: SnippetFile[] = [];
   // A package without a README fails the tarball test; here it just has no blocks.
-  for (const readme of READMES.filter((r) => existsSync(join(repoRoot, r)))) {
+  for (const readme of [...READMES, ...DOCS].filter((r) => existsSync(join(repoRoot, r)))) {
     const md = readFileSync(join(repoRoot, readme), 'utf8');
     const slug = readme.replace(/\/README\.md$|\.md$/, '').replace(/[^\w]+/g, '-') || 'root';
     let n = 0;
