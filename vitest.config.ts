@@ -23,7 +23,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    maxWorkers: 2,
+    maxWorkers: 3,
     reporters: ['default'],
     // Prints the profile x example matrix (test/*.profiles.test.ts) at the end of the run.
     globalSetup: ['test/matrix/global-setup.ts'],

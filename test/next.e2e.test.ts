@@ -12,6 +12,8 @@ import { atAppPage } from './helpers/chromium.js';
 
 const SECRET = 'next-e2e-session-secret-0123456789abcdef';
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Waits until a token expiring at `expiresAt` (epoch s) is due for refresh (the app's 60 s refresh skew). */
+const waitUntilDue = (expiresAt: number) => wait(Math.max(0, (expiresAt - 60) * 1000 - Date.now()) + 500);
 
 describe('examples/next in Chromium', () => {
   let sandbox: Sandbox;
@@ -79,7 +81,7 @@ describe('examples/next in Chromium', () => {
   it('after the access token expires the page still loads, and the session cookie holds the new token', async () => {
     const before = await apiContext();
     const cookieBefore = await sessionCookie();
-    await wait(2500);
+    await waitUntilDue(before.expiresAt);
     sandbox.resetStats();
     const name = await page.textContent('#patient-name');
     await page.reload();
@@ -98,7 +100,7 @@ describe('examples/next in Chromium', () => {
 
   it('a Server Action after expiry sees the refreshed token, and the browser keeps it', async () => {
     const before = await apiContext();
-    await wait(6500); // the token refreshed in the test before is due again
+    await waitUntilDue(before.expiresAt);
     sandbox.resetStats();
     const cookieBefore = await sessionCookie();
     await page.click('#check-session');
