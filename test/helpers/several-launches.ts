@@ -59,13 +59,14 @@ export async function severalLaunchesScenario(browser: Browser, sandbox: Sandbox
       await tab.evaluate(() => location.assign('/api/context'));
       await tab.waitForURL((u) => u.pathname === '/api/context');
       expect(handleOf(tab.url())).toBe(handle);
-      expect(JSON.parse((await tab.textContent('body'))!).patient).toBe(id);
+      const linkBody = (await tab.textContent('body'))!;
+      expect(JSON.parse(linkBody).patient, linkBody).toBe(id);
       await tab.goBack();
       await tab.waitForSelector('#patient-name', { state: 'attached' });
       expect(await shownName(tab)).toBe(name);
       // A form submitted from the page (same carry: Referer, then the URL).
       await Promise.all([
-        tab.waitForURL((u) => u.pathname === '/api/context'),
+        tab.waitForURL((u) => u.pathname === '/api/context' && handleOf(u.href) === handle),
         tab.evaluate(() => {
           const form = document.createElement('form');
           form.action = '/api/context';
@@ -73,7 +74,8 @@ export async function severalLaunchesScenario(browser: Browser, sandbox: Sandbox
           form.submit();
         }),
       ]);
-      expect(JSON.parse((await tab.textContent('body'))!).patient).toBe(id);
+      const formBody = (await tab.textContent('body'))!;
+      expect(JSON.parse(formBody).patient, formBody).toBe(id);
       await tab.goBack();
       await tab.waitForSelector('#patient-name', { state: 'attached' });
       // A POST from the page where the app has one (Next.js: a Server Action reading getSmart()).
