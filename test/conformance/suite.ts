@@ -1,7 +1,7 @@
 /**
  * The HTTP-level conformance suite every example app (Express, Next.js, NestJS) must pass: the
- * same launches, client types, refresh, logout and negative cases, driven through the contract
- * in shared/CONTRACTS.md against the real sandbox EHR.
+ * same launches, client types, refresh, logout and negative cases, driven through the example
+ * apps' documented routes and env variables (README.md) against the real sandbox EHR.
  */
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
