@@ -44,6 +44,29 @@ function sessionCookieValue(browser: TestBrowser): string {
 const hasSession = (browser: TestBrowser) => [...browser.cookies.keys()].some((n) => n.startsWith('smart_session~'));
 const HANDLE = /[A-Za-z0-9_-]{10}/;
 
+/** Runs a standalone launch in `browser` up to (not including) the app's callback. */
+async function untilCallback(app: AppUnderTest, browser: TestBrowser): Promise<string> {
+  let url = `${app.baseUrl}/launch`;
+  let init: RequestInit = {};
+  for (let i = 0; i < 15; i++) {
+    const res = await browser.fetch(url, init);
+    const loc = res.headers.get('location');
+    const body = await res.text();
+    init = {};
+    if (loc) {
+      url = new URL(loc, url).href;
+      if (url.startsWith(`${app.baseUrl}/callback`)) return url;
+    } else {
+      const { autoPostForm } = await import('../helpers/browser.js');
+      const form = autoPostForm(body);
+      if (!form) throw new Error(`stuck at ${url} (${res.status})`);
+      url = new URL(form.action, url).href;
+      init = { method: 'POST', body: new URLSearchParams(form.fields), headers: { 'content-type': 'application/x-www-form-urlencoded' } };
+    }
+  }
+  throw new Error('no callback');
+}
+
 /**
  * A top-level page load as a browser sends it (fetch() can't: undici forces Sec-Fetch-Mode: cors),
  * with the browser's cookies.
@@ -213,34 +236,14 @@ export function conformanceSuite(name: string, start: StartApp): void {
       it('a callback URL is single use, and useless in another browser', async () => {
         const victim = new TestBrowser();
         // Stop at the callback: navigate until the sandbox redirects to the app's callback.
-        let url = `${app.baseUrl}/launch`;
-        let init: RequestInit = {};
-        let callbackUrl: string | undefined;
-        for (let i = 0; i < 15 && !callbackUrl; i++) {
-          const res = await victim.fetch(url, init);
-          const loc = res.headers.get('location');
-          const body = await res.text();
-          init = {};
-          if (loc) {
-            const next = new URL(loc, url).href;
-            if (next.startsWith(`${app.baseUrl}/callback`)) callbackUrl = next;
-            url = next;
-          } else {
-            const { autoPostForm } = await import('../helpers/browser.js');
-            const form = autoPostForm(body);
-            if (!form) throw new Error(`stuck at ${url} (${res.status})`);
-            url = new URL(form.action, url).href;
-            init = { method: 'POST', body: new URLSearchParams(form.fields), headers: { 'content-type': 'application/x-www-form-urlencoded' } };
-          }
-        }
-        expect(callbackUrl).toBeDefined();
+        const callbackUrl = await untilCallback(app, victim);
         // Another browser (no transaction cookie) cannot use the code.
         const attacker = new TestBrowser();
-        expect((await attacker.fetch(callbackUrl!)).status).toBe(400);
+        expect((await attacker.fetch(callbackUrl)).status).toBe(400);
         // The victim's first use works, a replay with the same cookie does not.
-        const txCookie = victim.cookieHeader(callbackUrl!);
-        expect((await victim.fetch(callbackUrl!)).status).toBe(302);
-        const replay = await fetch(callbackUrl!, { headers: { cookie: txCookie }, redirect: 'manual' });
+        const txCookie = victim.cookieHeader(callbackUrl);
+        expect((await victim.fetch(callbackUrl)).status).toBe(302);
+        const replay = await fetch(callbackUrl, { headers: { cookie: txCookie }, redirect: 'manual' });
         expect(replay.status).toBe(400);
       });
 
@@ -459,32 +462,10 @@ export function conformanceSuite(name: string, start: StartApp): void {
       });
       const sessionNames = (b: TestBrowser) => [...b.cookies.keys()].filter((n) => n.startsWith('smart_session') && !n.includes('_tx_'));
 
-      /** Runs a standalone launch in `browser` up to (not including) the app's callback. */
-      async function untilCallback(browser: TestBrowser): Promise<string> {
-        let url = `${app.baseUrl}/launch`;
-        let init: RequestInit = {};
-        for (let i = 0; i < 15; i++) {
-          const res = await browser.fetch(url, init);
-          const loc = res.headers.get('location');
-          const body = await res.text();
-          init = {};
-          if (loc) {
-            url = new URL(loc, url).href;
-            if (url.startsWith(`${app.baseUrl}/callback`)) return url;
-          } else {
-            const { autoPostForm } = await import('../helpers/browser.js');
-            const form = autoPostForm(body);
-            if (!form) throw new Error(`stuck at ${url} (${res.status})`);
-            url = new URL(form.action, url).href;
-            init = { method: 'POST', body: new URLSearchParams(form.fields), headers: { 'content-type': 'application/x-www-form-urlencoded' } };
-          }
-        }
-        throw new Error('no callback');
-      }
 
       it('HEAD /callback (a link scanner) spends no code and creates no session; the GET still signs in', async () => {
         const browser = new TestBrowser();
-        const callbackUrl = await untilCallback(browser);
+        const callbackUrl = await untilCallback(app, browser);
         sandbox.resetStats();
         const head = await browser.fetch(callbackUrl, { method: 'HEAD' });
         expect(head.status).toBe(405);
