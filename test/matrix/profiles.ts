@@ -71,7 +71,9 @@ function checksFor(profile: SandboxProfile): Check[] {
       const browser = new TestBrowser();
       await browser.navigate(`${app.baseUrl}/launch`);
       const first = await context(app, browser);
-      expect(first.body.fhirUser).toBeTruthy();
+      // The body is the app's context or its typed error (code and message only, never a token).
+      expect(first.status, JSON.stringify(first.body)).toBe(200);
+      expect(first.body.fhirUser, JSON.stringify(first.body)).toBeTruthy();
       sandbox.resetStats();
       const rounds = profile === 'medplum' ? 2 : 1;
       let expiresAt = Number(first.body.expiresAt);
