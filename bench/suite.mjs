@@ -23,7 +23,7 @@ const wants = (row) => !only || only.has(row);
 // Sizes: the issue's figures for a full run; a few of each in smoke mode.
 const S = smoke
   ? { amount: 300, seconds: 0, warm: 0, rounds: 1, sessions: 100, beyond: 200, cold: 50, storeSessions: 50, stormSessions: 5, perSession: 20, window: 100, memory: 100 }
-  : { seconds: 5, warm: 2, rounds: 5, sessions: 10_000, beyond: 50_000, cold: 2_000, storeSessions: 1_000, stormSessions: 1_000, perSession: 100, window: 500, memory: 10_000 };
+  : { seconds: 1.5, warm: 2, rounds: 15, sessions: 10_000, beyond: 50_000, cold: 2_000, storeSessions: 1_000, stormSessions: 1_000, perSession: 100, window: 500, memory: 10_000 };
 const load = { seconds: Number(opt('--seconds', S.seconds)), rounds: Number(opt('--rounds', S.rounds)), connections: Number(opt('--connections', 50)), warm: S.warm, amount: S.amount };
 
 const rows = [];
@@ -161,11 +161,15 @@ async function main() {
   }
 
   if (wants(6)) {
-    for (const [id, platform] of [['6a', 'express'], ['6b', 'fastify']]) {
+    for (const [id, control, platform] of [['6a', '6c', 'express'], ['6b', '6d', 'fastify']]) {
       const nest = await child('nest.mjs', { args: [platform], env: { BENCH_ISS: iss } });
       try {
         const n = nest.info.urls;
-        row(id, `NestJS (${platform === 'express' ? 'Express' : 'Fastify'}) + global SmartGuard + @Smart()`, '>= 0.95', await compare(target(n.bare, undefined, cpuOf(nest)), target(n.smart, one, cpuOf(nest)), load));
+        const name = platform === 'express' ? 'Express' : 'Fastify';
+        row(id, `NestJS (${name}) + global SmartGuard + @Smart()`, '>= 0.95', await compare(target(n.bare, undefined, cpuOf(nest)), target(n.smart, one, cpuOf(nest)), load));
+        // How much of it is Nest's own price for that shape (a middleware on every path, a global
+        // guard, a parameter decorator), each doing nothing: the same question as row 1c.
+        row(control, `Control: NestJS (${name}) + no-op middleware + no-op global guard + no-op param decorator (no smart-launch)`, 'printed', await compare(target(n.bare, undefined, cpuOf(nest)), target(n.control, one, cpuOf(nest)), load));
       } finally {
         await stop(nest);
       }

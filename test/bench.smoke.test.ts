@@ -11,7 +11,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const EXPECTED = ['1', '1c', '2a', '2b', '3', '4a', '4b', '4c', '4d', '5a', '5b', '6a', '6b', '7a', '7b', '7c', '7d', '8', '9a', '9b'];
+const EXPECTED = ['1', '1c', '2a', '2b', '3', '4a', '4b', '4c', '4d', '5a', '5b', '6a', '6b', '6c', '6d', '7a', '7b', '7c', '7d', '8', '9a', '9b'];
 const finite = (x: unknown) => typeof x === 'number' && Number.isFinite(x);
 
 describe('bench suite (smoke mode)', () => {

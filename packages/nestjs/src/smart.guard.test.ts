@@ -33,6 +33,17 @@ class ScopedRoutes {
   @Get() @RequireScopes('patient/Observation.rs') both() {}
 }
 
+// One handler, inherited by two controllers with different class-level rules.
+class BaseRoutes {
+  @Get() shared() {}
+}
+@Controller()
+@Public()
+class OpenChild extends BaseRoutes {}
+@Controller()
+@RequireScopes('patient/Condition.rs')
+class ScopedChild extends BaseRoutes {}
+
 const smart = createSmart({ issuers: [{ iss: 'https://ehr.example/fhir', clientId: 'app' }], session: { secret: 'x'.repeat(32) }, routes: { launch: '/smart/launch' } });
 
 function session(scope: string): SmartContext {
@@ -123,6 +134,25 @@ describe('SmartGuard', () => {
       const both = call(guard, ScopedRoutes, 'both', { smart: session('patient/Observation.rs') }, platform);
       expect((both.error as SmartHttpException).missing).toEqual(['patient/Condition.rs']);
     });
+  });
+
+  it('rules are read once per controller and handler: an inherited handler keeps each class its own rules', () => {
+    const shared = BaseRoutes.prototype.shared;
+    const run = (cls: object, smartCtx: SmartContext | undefined) => {
+      const ctx = new ExecutionContextHost([{ headers: { accept: 'application/json' }, url: '/api/x', smart: smartCtx }, { headersSent: false, setHeader() {} }], cls as never, shared);
+      ctx.setType('http');
+      try {
+        return guard.canActivate(ctx as ExecutionContext);
+      } catch (e) {
+        return (e as SmartHttpException).getStatus();
+      }
+    };
+    for (let i = 0; i < 2; i++) {
+      expect(run(OpenChild, undefined)).toBe(true);
+      expect(run(ScopedChild, undefined)).toBe(401);
+      expect(run(ScopedChild, session('patient/Observation.rs'))).toBe(403);
+      expect(run(ScopedChild, session('patient/Condition.rs'))).toBe(true);
+    }
   });
 
   it('fails closed outside HTTP (RPC, WebSocket)', () => {

@@ -142,13 +142,15 @@ export function nodeMiddleware(smart: Smart): (req: unknown, res: unknown, next:
   return (rawReq, rawRes, next) => {
     const req = nodeRequest(rawReq);
     const res = nodeResponse(rawRes);
-    req[INSTANCE] = smart;
     if (isSmartRoute(smart.routes, requestPath(req))) {
       smart.handle(toWebRequest(req)).then((web) => (web ? sendResponse(res, web) : next())).catch(next);
       return;
     }
     const apply = (result: SessionResult) => {
       req.smart = result.context;
+      // Which instance's launch route a guard sends a browser without a session to. Only set
+      // when there is none: every property added to the request costs the hot path.
+      if (!result.context) req[INSTANCE] = smart;
       if (result.error) req.smartError = result.error;
       appendSetCookie(res, result.setCookie);
       if (result.response) return void sendResponse(res, result.response).catch(next);

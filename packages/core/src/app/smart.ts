@@ -127,8 +127,10 @@ export function createSmart(config: SmartConfig): Smart {
     if (choice.kind === 'none') return NO_SESSION;
     if (choice.kind === 'ambiguous') return { context: null, setCookie: NO_COOKIES, ...launchAmbiguous(core, req) };
     const launchHandle = forwardedHandle(choice);
-    if (!cookie || !cookie.includes(`${core.sessions.cookieName(choice.handle)}=`)) return { context: null, setCookie: NO_COOKIES, error: launchNotFound(), ...(launchHandle ? { launchHandle } : {}) };
-    const hit = core.sessions.peek(cookie, choice.handle);
+    // peek() reads the slot's cookie where it starts (null: not there), so the header is not
+    // searched a second time for it.
+    const hit = cookie ? core.sessions.peek(cookie, choice.handle) : null;
+    if (hit === null) return { context: null, setCookie: NO_COOKIES, error: launchNotFound(), ...(launchHandle ? { launchHandle } : {}) };
     if (!hit || hit.stale || needsRefresh(hit.data)) return undefined;
     const response = stickyRedirect(core, req, choice);
     return { context: buildContext(hit.data, req, hooks), setCookie: NO_COOKIES, ...(launchHandle ? { launchHandle } : {}), ...(response ? { response } : {}) };

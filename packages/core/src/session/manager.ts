@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ResolvedConfig } from '../config.js';
-import { clearChunked, cookieHeaderBytes, readChunked, readChunkedHeader, writeChunked, type CookieOptions } from './cookies.js';
+import { clearChunked, cookieHeaderBytes, getCookie, readChunked, readChunkedHeader, writeChunked, type CookieOptions } from './cookies.js';
 import { newLaunchHandle, slotCookieName, slotHandles } from './launch-handle.js';
 import { ErrorCode, SessionError } from '../errors.js';
 import type { Sealer } from './seal.js';
@@ -78,11 +78,12 @@ export class SessionManager {
    */
   peek(cookieHeader: string, slot: string): LoadedSession | null | undefined {
     const { store, storeCacheMs } = this.cfg.session;
-    if (store && storeCacheMs <= 0) return undefined;
     const name = this.cookieName(slot);
     const sealed = readChunkedHeader(name, cookieHeader);
-    // A session cookie with chunks we did not write: the slow path refuses it and clears it.
-    if (!sealed) return cookieHeader.includes(`${name}.`) ? undefined : null;
+    // Null only when the slot has no cookie at all. An empty one, or chunks we did not write:
+    // the slow path refuses it and clears it.
+    if (!sealed) return getCookie(cookieHeader, name) === undefined && !cookieHeader.includes(`${name}.`) ? null : undefined;
+    if (store && storeCacheMs <= 0) return undefined;
     if (store) return this.#peekStored(sealed, slot, storeCacheMs);
     const data = this.sealer.peek<SessionData>(sealed);
     return data && data.slot === slot ? this.#pick(data) : undefined;
