@@ -61,7 +61,7 @@ describe('launch', () => {
     expect(r.cookie).toMatch(/^smart_session~/);
     // The cookie is the app's session: it works on its own.
     const again = await fetch(`${base}/`, { headers: { cookie: r.cookie } });
-    expect((await again.json()).patient).toBe('p2');
+    expect(((await again.json()) as { patient?: string }).patient).toBe('p2');
   });
 
   it('authorize-POST: submits the app\'s self-posting form', async () => {
