@@ -1,7 +1,9 @@
 import 'reflect-metadata';
-import { Controller, Get, Inject, Injectable, Module, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Injectable, Module, RequestMethod, Res, UseGuards, type MiddlewareConsumer, type NestMiddleware, type NestModule } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { ConfigError, MemoryStore, type Smart as SmartInstance, type SmartContext } from '@smart-launch/core';
 import { startSandbox, type Sandbox } from '@smart-launch/sandbox';
@@ -68,9 +70,22 @@ class MixedController {
   }
 }
 
+/** The app's own middleware: it runs after SmartModule's, so it sees the session. */
+@Injectable()
+class SeenMiddleware implements NestMiddleware<IncomingMessage, ServerResponse> {
+  use(req: IncomingMessage, res: ServerResponse, next: () => void): void {
+    res.setHeader('x-seen-patient', req.smart?.patient ?? 'none');
+    next();
+  }
+}
+
 /** A feature module: SmartGuard resolves there because SmartModule is global. */
 @Module({ controllers: [GuardedController, MixedController] })
-class FeatureModule {}
+class FeatureModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(SeenMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
+  }
+}
 
 const login = async (baseUrl: string, browser = new TestBrowser()) => {
   const r = await browser.navigate(`${baseUrl}/launch?returnTo=${encodeURIComponent('/guarded/open')}`);
@@ -99,6 +114,15 @@ describe.each(PLATFORMS)('SmartModule.forRoot on %s', (platform) => {
     close = () => started.app.close();
   });
   afterAll(() => close?.());
+
+  it("the app's own middleware runs after SmartModule's: it sees req.smart", async () => {
+    const browser = await login(baseUrl);
+    const signedIn = await browser.fetch(`${baseUrl}/mixed/free`, { headers: json });
+    expect(signedIn.status).toBe(200);
+    expect(signedIn.headers.get('x-seen-patient')).toMatch(/^p\d+$/);
+    const anonymous = await fetch(`${baseUrl}/mixed/free`, { headers: json });
+    expect(anonymous.headers.get('x-seen-patient')).toBe('none');
+  });
 
   it('mounts /launch, /callback and /logout without a controller (core answers them)', async () => {
     const launch = await fetch(`${baseUrl}/launch`, { redirect: 'manual' });
@@ -157,6 +181,38 @@ describe.each(PLATFORMS)('SmartModule.forRoot on %s', (platform) => {
     // Logout through the module's route ends it.
     expect((await browser.fetch(`${baseUrl}/logout`)).status).toBe(302);
     expect((await browser.fetch(`${baseUrl}/guarded/me`, { headers: json })).status).toBe(401);
+  });
+});
+
+// As apps start in production (NestFactory.create, then listen): the middleware is registered on
+// the platform (Express app.use(), Fastify middie) ahead of the app's own middleware.
+describe.each(PLATFORMS)('SmartModule under NestFactory.create on %s', (platform) => {
+  let baseUrl: string;
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    @Module({ imports: [SmartModule.forRoot({ issuers: [{ iss: sandbox.fhirBaseUrl, clientId: 'demo-public' }], session: { secret: SECRET } }), FeatureModule] })
+    class AppModule {}
+    const app = platform === 'fastify' ? await NestFactory.create(AppModule, new FastifyAdapter(), { logger: false }) : await NestFactory.create(AppModule, { logger: false });
+    await app.listen(0, '127.0.0.1');
+    baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+    close = () => app.close();
+  });
+  afterAll(() => close?.());
+
+  it("launch, the session in the app's own middleware and in a guarded route, logout", async () => {
+    const browser = await login(baseUrl);
+    const seen = await browser.fetch(`${baseUrl}/mixed/free`, { headers: json });
+    expect(seen.headers.get('x-seen-patient')).toMatch(/^p\d+$/);
+    const me = await browser.fetch(`${baseUrl}/guarded/me`, { headers: json });
+    expect(me.status).toBe(200);
+    expect(((await me.json()) as { patient: string }).patient).toBe(seen.headers.get('x-seen-patient'));
+    expect((await browser.fetch(`${baseUrl}/logout`)).status).toBe(302);
+    expect((await browser.fetch(`${baseUrl}/guarded/me`, { headers: json })).status).toBe(401);
+  });
+
+  it('a route that is not a SMART route nor a Nest route still gets 404, once', async () => {
+    const res = await fetch(`${baseUrl}/nowhere`, { headers: json });
+    expect(res.status).toBe(404);
   });
 });
 
