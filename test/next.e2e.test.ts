@@ -4,7 +4,7 @@
  * token expiry (the proxy refreshes before rendering, the browser's cookie gets the new token),
  * and the Server Action's getSmart().
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startSandbox, type Sandbox } from '@smart-launch/sandbox';
 import { startProcess, type RunningApp } from './helpers/processes.js';
@@ -35,6 +35,10 @@ describe('examples/next in Chromium', () => {
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
     context = await browser.newContext();
     page = await context.newPage();
+  });
+  // A failure shows what the app printed (it never logs a token): the clue for a hang or a 500.
+  afterEach((ctx) => {
+    if (ctx.task.result?.state === 'fail') console.error(`examples/next output (tail):\n${app?.output().slice(-4000)}`);
   });
   afterAll(async () => {
     await browser?.close();

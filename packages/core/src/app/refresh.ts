@@ -26,10 +26,27 @@ export class Refresher {
     if (latest && latest.rev > data.rev) return Promise.resolve(latest);
     let p = this.#inflight.get(data.sid);
     if (!p) {
-      p = this.#locked(data).finally(() => this.#inflight.delete(data.sid));
+      p = this.#deadline(this.#locked(data)).finally(() => this.#inflight.delete(data.sid));
       this.#inflight.set(data.sid, p);
     }
     return p;
+  }
+
+  /**
+   * Every request of a session waits on its one refresh: whatever happens below (a fetch that
+   * ignores its abort signal, a store that never answers), they get a timeout, never a hang. The
+   * refresh itself goes on; if it succeeds later it is recorded (persist) for the next request.
+   */
+  #deadline(refresh: Promise<SessionData>): Promise<SessionData> {
+    // Past a store-mode lock wait (httpTimeoutMs + 5 s) plus our own token call (httpTimeoutMs).
+    const ms = 2 * this.core.cfg.httpTimeoutMs + 6000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TokenError(ErrorCode.TIMEOUT, 'The token refresh did not finish in time', { status: 503 })), ms);
+      timer.unref?.();
+    });
+    refresh.catch(() => {});
+    return Promise.race([refresh, late]).finally(() => clearTimeout(timer));
   }
 
   async #locked(data: SessionData): Promise<SessionData> {
