@@ -22,9 +22,24 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
-/** Starts a server process on a free port (in $PORT, or the `portEnv` variable) and waits until it answers HTTP. */
-export async function startProcess(command: string, args: string[], options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number; readyPath?: string; portEnv?: string } = {}): Promise<RunningApp> {
-  const port = await freePort();
+type StartOptions = { cwd?: string; env?: Record<string, string>; timeoutMs?: number; readyPath?: string; portEnv?: string };
+
+/**
+ * Starts a server process on a free port (in $PORT, or the `portEnv` variable) and waits until it
+ * answers HTTP. A port found free can be taken before the process listens on it (a busy run opens
+ * many connections): the process then exits with EADDRINUSE and is started again on another port.
+ */
+export async function startProcess(command: string, args: string[], options: StartOptions = {}): Promise<RunningApp> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(command, args, options, await freePort());
+    } catch (e) {
+      if (attempt >= 3 || !/EADDRINUSE/.test((e as Error).message)) throw e;
+    }
+  }
+}
+
+async function startOnce(command: string, args: string[], options: StartOptions, port: number): Promise<RunningApp> {
   const baseUrl = `http://127.0.0.1:${port}`;
   let out = '';
   const child: ChildProcess = spawn(command, args, {

@@ -8,7 +8,7 @@ import { loadData } from './fhir/data.js';
 import { LaunchStore, type LaunchRequest } from './launch-context.js';
 import { SandboxStore } from './oidc/adapter.js';
 import { createProvider, OIDC_ROUTES, signingKey } from './oidc/provider.js';
-import { resolveOptions, type SandboxOptions } from './options.js';
+import { resolveOptions, type ResolvedOptions, type SandboxOptions } from './options.js';
 import { JwtAccessTokens } from './profiles/jwt-access-tokens.js';
 import { CERNER_TENANTS, LAUNCHER_EHR_FHIR_PATH, type SandboxProfile } from './profiles/profiles.js';
 import { createSandboxServer, listen } from './server.js';
@@ -96,9 +96,21 @@ async function freePort(host: string): Promise<number> {
 export async function startSandbox(input: SandboxOptions = {}): Promise<Sandbox> {
   const options = resolveOptions(input);
   const endQuiet = sandboxStarted(options.quiet);
+  for (let attempt = 1; ; attempt++) {
+    // The issuer and FHIR base must be known before the provider exists, so the port is fixed first.
+    const port = options.port || (await freePort(options.host));
+    try {
+      return await startOn(options, port, endQuiet);
+    } catch (e) {
+      // Another process took the free port before the sandbox listened on it (busy test runs
+      // open many connections): the URLs carry the port, so build the sandbox again on another.
+      if (options.port || (e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 5) throw e;
+    }
+  }
+}
+
+async function startOn(options: ResolvedOptions, port: number, endQuiet: () => void): Promise<Sandbox> {
   const { profile } = options;
-  // The issuer and FHIR base must be known before the provider exists, so the port is fixed first.
-  const port = options.port || (await freePort(options.host));
   const origin = `http://${options.host}:${port}`;
   const data = await loadData();
   const firstPatient = data.patients[0]?.ref.replace('Patient/', '') ?? 'p1';
