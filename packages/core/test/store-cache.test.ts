@@ -38,7 +38,8 @@ describe('session.storeCacheMs', () => {
 
   describe.each([
     ['MemoryStore', () => new MemoryStore()],
-    ['RedisStore', () => new RedisStore({ client: redis, prefix: `test:cache:${Date.now()}:` })],
+    // tracking: false: these are storeCacheMs's own semantics (tracking: redis-tracking.test.ts).
+    ['RedisStore', () => new RedisStore({ client: redis, prefix: `test:cache:${Date.now()}:`, tracking: false })],
   ])('%s', (_name, makeStore) => {
     it('default 0: every request reads the store (no synchronous store-mode answer)', async () => {
       const smart = make(makeStore());

@@ -43,7 +43,9 @@ export class SmartCore {
     const authFetch = cappedFetch(this.cfg.fetch, this.cfg.maxResponseBytes);
     this.sessions = new SessionManager(this.cfg, this.sealer);
     // Stores that can seal their values at rest use the session secrets.
-    (this.cfg.session.store as { useSealer?: (s: Sealer) => void } | undefined)?.useSealer?.(this.sealer);
+    const store = this.cfg.session.store as { useSealer?: (s: Sealer) => void; useLogger?: (warn: (m: string) => void) => void } | undefined;
+    store?.useSealer?.(this.sealer);
+    store?.useLogger?.((m) => this.log('warn', m));
     this.refresher = new Refresher(this);
     this.idTokens = new IdTokenVerifier({ fetch: authFetch, clockToleranceSeconds: this.cfg.clockToleranceSeconds, timeoutMs: this.cfg.httpTimeoutMs, allowInsecureHttp: this.cfg.allowInsecureHttp });
     this.openid = new OpenIdDiscovery({ fetch: authFetch, timeoutMs: this.cfg.httpTimeoutMs, ttlSeconds: this.cfg.discoveryTtlSeconds, allowInsecureHttp: this.cfg.allowInsecureHttp });

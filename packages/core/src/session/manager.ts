@@ -83,20 +83,27 @@ export class SessionManager {
     // Null only when the slot has no cookie at all. An empty one, or chunks we did not write:
     // the slow path refuses it and clears it.
     if (!sealed) return getCookie(cookieHeader, name) === undefined && !cookieHeader.includes(`${name}.`) ? null : undefined;
-    if (store && storeCacheMs <= 0) return undefined;
-    if (store) return this.#peekStored(sealed, slot, storeCacheMs);
+    if (store) return store.peek || storeCacheMs > 0 ? this.#peekStored(sealed, slot, storeCacheMs) : undefined;
     const data = this.sealer.peek<SessionData>(sealed);
     return data && data.slot === slot ? this.#pick(data) : undefined;
   }
 
   /**
-   * Store mode: the session a verified id cookie names, from this process's recent store reads
-   * (at most `storeCacheMs` old). Undefined sends the request to the slow path, which reads the
-   * store (and the refresh path always reads it under the lock, never from here).
+   * Store mode: the session a verified id cookie names, from the store's own current copy
+   * (`store.peek`, e.g. RedisStore's invalidated cache), else from this process's recent store
+   * reads (at most `storeCacheMs` old). Undefined sends the request to the slow path, which reads
+   * the store (and the refresh path always reads it under the lock, never from here).
    */
   #peekStored(sealed: string, slot: string, maxAgeMs: number): LoadedSession | undefined {
     const ref = this.sealer.peek<{ sid?: unknown; slot?: unknown }>(sealed);
     if (!ref || typeof ref.sid !== 'string' || ref.slot !== slot) return undefined;
+    const current = this.cfg.session.store?.peek?.(ref.sid);
+    if (current !== undefined) {
+      // An end this process made wins over a copy the invalidation has not reached yet.
+      if (!isSession(current) || current.sid !== ref.sid || this.#stored.get(ref.sid)?.data === null) return undefined;
+      return current.slot === slot && this.remaining(current) > 0 ? { data: current, stale: false } : undefined;
+    }
+    if (maxAgeMs <= 0) return undefined;
     const hit = this.#stored.get(ref.sid);
     if (!hit?.data || Date.now() - hit.at > maxAgeMs) return undefined;
     const data = hit.data;

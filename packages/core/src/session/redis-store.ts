@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { InvalidationCache, type TrackingRedis } from './redis-tracking.js';
 import type { Sealer } from './seal.js';
 import type { SessionData, SessionStore } from './types.js';
 
@@ -17,6 +18,14 @@ export interface RedisStoreOptions {
   prefix?: string;
   // Values are sealed at rest with the session secrets: createSmart hands the store its sealer
   // (useSealer), so tokens never sit in Redis in the clear.
+  /**
+   * Keep the sessions this process read in memory and drop each the moment Redis reports its key
+   * changed (Redis client-side caching, BCAST mode, Redis >= 6), so most requests need no Redis
+   * round trip while a logout or refresh on any instance still applies everywhere. Costs one
+   * extra connection per store (closed when the client ends). Default: on for an ioredis
+   * client (`duplicate()`), not for a cluster; `false` reads Redis on every request.
+   */
+  tracking?: boolean;
 }
 
 const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
@@ -28,12 +37,20 @@ const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
 export class RedisStore implements SessionStore {
   readonly #client: RedisLike;
   readonly #prefix: string;
+  readonly #cache: InvalidationCache<SessionData> | undefined;
   #sealer: Sealer | undefined;
+  #warn: (message: string) => void = () => {};
 
   constructor(options: RedisStoreOptions) {
     if (!options?.client || typeof options.client.get !== 'function') throw new TypeError('RedisStore: `client` must be an ioredis-compatible client');
     this.#client = options.client;
     this.#prefix = options.prefix ?? 'smart:sess:';
+    const tracked = options.client as RedisLike & Partial<TrackingRedis>;
+    if (options.tracking !== false && typeof tracked.duplicate === 'function' && !tracked.isCluster) {
+      this.#cache = new InvalidationCache(tracked as TrackingRedis, this.#prefix, (m) => this.#warn(m));
+    } else if (options.tracking === true) {
+      throw new TypeError('RedisStore: `tracking: true` needs a single-node ioredis client (duplicate(), no cluster)');
+    }
   }
 
   /** Called by createSmart so values are sealed with the session secrets. */
@@ -41,20 +58,51 @@ export class RedisStore implements SessionStore {
     this.#sealer ??= sealer;
   }
 
+  /** Called by createSmart: where the store's own warnings go. */
+  useLogger(warn: (message: string) => void): void {
+    this.#warn = warn;
+  }
+
+  /**
+   * The session as Redis holds it now, from memory, or undefined (not read yet, changed since,
+   * or invalidations not being received). Synchronous: the request hot path.
+   */
+  peek(sid: string): SessionData | undefined {
+    return this.#cache?.get(sid);
+  }
+
+  /** Always reads Redis (a refresh reads here under the lock, never from memory). */
   async get(sid: string): Promise<SessionData | undefined> {
+    const ticket = this.#cache?.ticket(sid) ?? 0;
     const raw = await this.#client.get(this.#prefix + sid);
     if (!raw) return undefined;
-    if (!this.#sealer) return JSON.parse(raw) as SessionData;
-    return this.#sealer.unseal<SessionData>(raw, 365 * 24 * 3600);
+    const data = this.#sealer ? await this.#sealer.unseal<SessionData>(raw, 365 * 24 * 3600) : (JSON.parse(raw) as SessionData);
+    this.#cache?.settle(sid, ticket, data);
+    return data;
   }
 
   async set(sid: string, data: SessionData, ttlSeconds: number): Promise<void> {
     const value = this.#sealer ? await this.#sealer.seal(data, Math.max(ttlSeconds, 60)) : JSON.stringify(data);
-    await this.#client.set(this.#prefix + sid, value, 'EX', Math.max(1, Math.ceil(ttlSeconds)));
+    this.#cache?.drop(sid);
+    try {
+      await this.#client.set(this.#prefix + sid, value, 'EX', Math.max(1, Math.ceil(ttlSeconds)));
+    } finally {
+      this.#cache?.drop(sid);
+    }
   }
 
   async delete(sid: string): Promise<void> {
-    await this.#client.del(this.#prefix + sid);
+    this.#cache?.drop(sid);
+    try {
+      await this.#client.del(this.#prefix + sid);
+    } finally {
+      this.#cache?.drop(sid);
+    }
+  }
+
+  /** Closes the store's own connection (tracking). The client passed in stays the app's to close. */
+  close(): void {
+    this.#cache?.stop();
   }
 
   async lock(key: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {

@@ -45,6 +45,12 @@ export interface SessionStore {
   set(sid: string, data: SessionData, ttlSeconds: number): Promise<void>;
   delete(sid: string): Promise<void>;
   /**
+   * Optional, synchronous: the session as the store holds it now, when this process knows it
+   * without asking (e.g. RedisStore's invalidated cache), else undefined. Must never answer with
+   * a value the store no longer holds beyond the time a change notice takes to arrive.
+   */
+  peek?(sid: string): SessionData | undefined;
+  /**
    * Optional cross-process lock around a refresh (e.g. Redis SET NX PX). Resolves to a release
    * function, or to undefined when another holder has the lock.
    */

@@ -1,0 +1,143 @@
+/**
+ * What a tracking connection needs from an ioredis client: a second connection of the same
+ * settings (`duplicate()`), raw commands, pub/sub and the connection events.
+ */
+export interface TrackingRedis {
+  duplicate(override?: Record<string, unknown>): TrackingConnection;
+  on?(event: 'end' | 'close', listener: () => void): unknown;
+  isCluster?: boolean;
+}
+
+export interface TrackingConnection {
+  call(command: string, ...args: (string | number)[]): Promise<unknown>;
+  subscribe(channel: string): Promise<unknown>;
+  connect(): Promise<unknown>;
+  disconnect(reconnect?: boolean): void;
+  on(event: 'ready' | 'close' | 'error', listener: (...args: unknown[]) => void): unknown;
+  on(event: 'messageBuffer', listener: (channel: Buffer, message: Buffer | Buffer[] | null) => void): unknown;
+}
+
+const CHANNEL = '__redis__:invalidate';
+
+/**
+ * A process-local copy of values read from Redis, each dropped the moment Redis says its key
+ * changed: Redis client-side caching in broadcasting mode
+ * (https://redis.io/docs/latest/develop/reference/client-side-caching/, `CLIENT TRACKING ON
+ * REDIRECT <id> BCAST PREFIX <prefix>`, Redis >= 6). One extra connection receives the
+ * invalidation messages for every key under the prefix, whoever changed it.
+ *
+ * Entries are served only while that connection is subscribed: when it closes, everything is
+ * dropped and nothing is served until it is subscribed again (messages may have been missed).
+ * A read that an invalidation overtakes is not kept (the reply and the message travel on two
+ * connections, so the message can arrive first): every read takes a ticket, an invalidation of
+ * its key or any reset voids the ticket, and only a read whose ticket is still valid is kept.
+ */
+export class InvalidationCache<T> {
+  readonly #entries = new Map<string, T>();
+  readonly #tickets = new Map<string, number>();
+  readonly #max: number;
+  #seq = 0;
+  #live = false;
+  #stopped = false;
+  #connection: TrackingConnection | undefined;
+
+  constructor(
+    private readonly client: TrackingRedis,
+    private readonly prefix: string,
+    private readonly warn: (message: string) => void,
+    max = 10_000,
+  ) {
+    this.#max = max;
+  }
+
+  /** Whether cached values are being served (the invalidation connection is subscribed). */
+  get live(): boolean {
+    return this.#live;
+  }
+
+  /** The cached value of `key`, only while invalidations are being received. */
+  get(key: string): T | undefined {
+    return this.#live ? this.#entries.get(key) : undefined;
+  }
+
+  /** Before a read of `key`: its ticket, or 0 when the result must not be kept. */
+  ticket(key: string): number {
+    this.#start();
+    if (!this.#live) return 0;
+    const t = ++this.#seq;
+    this.#tickets.set(key, t);
+    return t;
+  }
+
+  /** After the read: keeps `value` if nothing changed `key` (or reset the cache) since `ticket`. */
+  settle(key: string, ticket: number, value: T | undefined): void {
+    if (!ticket || this.#tickets.get(key) !== ticket) return;
+    this.#tickets.delete(key);
+    if (!this.#live || value === undefined) return;
+    if (this.#entries.size >= this.#max && !this.#entries.has(key)) this.#entries.delete(this.#entries.keys().next().value!);
+    this.#entries.set(key, value);
+  }
+
+  /** This process changes `key` (write, delete): the cached value and any read in flight go. */
+  drop(key: string): void {
+    this.#entries.delete(key);
+    this.#tickets.delete(key);
+  }
+
+  /** Stops listening and closes the extra connection. */
+  stop(): void {
+    this.#stopped = true;
+    this.#reset();
+    this.#connection?.disconnect(false);
+  }
+
+  #reset(): void {
+    this.#live = false;
+    this.#entries.clear();
+    this.#tickets.clear();
+  }
+
+  #start(): void {
+    if (this.#connection || this.#stopped) return;
+    let conn: TrackingConnection;
+    try {
+      // Our own connection: no offline queue (a command sent while it reconnects would run before
+      // tracking is on again) and no automatic re-subscribe (tracking must come first).
+      conn = this.client.duplicate({ lazyConnect: true, autoResubscribe: false, enableOfflineQueue: false, connectionName: `smart-launch:invalidations:${this.prefix.replace(/[^\w:.-]/g, '_')}` });
+    } catch {
+      this.#stopped = true;
+      return;
+    }
+    this.#connection = conn;
+    // Errors of this connection are the main client's errors too; it reports them.
+    conn.on('error', () => {});
+    conn.on('close', () => this.#reset());
+    conn.on('ready', () => void this.#subscribe(conn));
+    conn.on('messageBuffer', (channel, message) => {
+      if (channel.toString() !== CHANNEL) return;
+      // null: the whole database was flushed.
+      if (message === null) return this.#entries.clear(), this.#tickets.clear();
+      for (const k of Array.isArray(message) ? message : [message]) {
+        const key = k.toString();
+        if (key.startsWith(this.prefix)) this.drop(key.slice(this.prefix.length));
+      }
+    });
+    // The app closed its client (quit): ours closes with it, so the process can exit.
+    this.client.on?.('end', () => this.stop());
+    conn.connect().catch(() => {});
+  }
+
+  async #subscribe(conn: TrackingConnection): Promise<void> {
+    try {
+      const id = await conn.call('CLIENT', 'ID');
+      await conn.call('CLIENT', 'TRACKING', 'ON', 'REDIRECT', String(id), 'BCAST', 'PREFIX', this.prefix);
+      await conn.subscribe(CHANNEL);
+      if (!this.#stopped) this.#live = true;
+    } catch (e) {
+      if ((e as Error)?.name !== 'ReplyError') return; // the connection dropped: 'ready' comes again
+      // The server refuses (Redis < 6, an ACL, a proxy): every request reads Redis, as without it.
+      this.warn(`smart-launch: RedisStore could not enable Redis client-side caching (CLIENT TRACKING refused); every request reads the session from Redis. Set tracking: false to silence this.`);
+      this.stop();
+    }
+  }
+}
