@@ -4,7 +4,7 @@
 //   layers     Express with a no-op middleware and a no-op route guard (control for row 1)
 //   smart      app.use(smart(config)) + requireSmart(), cookie sessions
 //   redis      the same with sessions in Redis (RedisStore), for one or two instances
-//   redisCached  the same with session.storeCacheMs: 1000
+//   redisUntracked  the same with RedisStore({ tracking: false }): every request reads Redis
 //   eoc        express-openid-connect: auth() + requiresAuth(), appSession cookie
 //   iron       iron-session: getIronSession() per request
 //   session    express-session with its memory store
@@ -78,11 +78,11 @@ const redisApp = express();
 redisApp.use(smart(config({ session: { secret: SECRET, store: redisStore() } })));
 redisApp.get('/api/context', requireSmart(), (req, res) => res.json(contextJson(req.smart)));
 urls.redis = await start(redisApp);
-// The same with session.storeCacheMs (ADR 0013): store reads reused for up to 1 s.
-const redisCachedApp = express();
-redisCachedApp.use(smart(config({ session: { secret: SECRET, store: redisStore(), storeCacheMs: 1000 } })));
-redisCachedApp.get('/api/context', requireSmart(), (req, res) => res.json(contextJson(req.smart)));
-urls.redisCached = await start(redisCachedApp);
+// The same without RedisStore's invalidated cache (ADR 0015): every request reads Redis.
+const redisUntrackedApp = express();
+redisUntrackedApp.use(smart(config({ session: { secret: SECRET, store: new RedisStore({ client: redis, prefix: redisPrefix, tracking: false }) } })));
+redisUntrackedApp.get('/api/context', requireSmart(), (req, res) => res.json(contextJson(req.smart)));
+urls.redisUntracked = await start(redisUntrackedApp);
 
 let smartMw;
 if (role === 'main') {
