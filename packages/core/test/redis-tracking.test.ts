@@ -151,10 +151,16 @@ class FakeConnection extends EventEmitter implements TrackingConnection {
   async subscribe(): Promise<unknown> {
     return 1;
   }
+  silent = false;
+  reconnects = 0;
+  async ping(): Promise<unknown> {
+    return this.silent ? new Promise(() => {}) : ['pong', ''];
+  }
   async connect(): Promise<unknown> {
     return undefined;
   }
-  disconnect(): void {
+  disconnect(reconnect?: boolean): void {
+    if (reconnect) this.reconnects++;
     this.emit('close');
   }
   invalidate(keys: string[] | null): void {
@@ -232,10 +238,24 @@ describe('InvalidationCache (scripted connection)', () => {
 
   it('is bounded: the oldest entry goes first', async () => {
     const { redis, conn } = fake();
-    const cache = new InvalidationCache<string>(redis, 'p:', () => {}, 2);
+    const cache = new InvalidationCache<string>(redis, 'p:', () => {}, { max: 2 });
     await live(cache, conn);
     for (const k of ['a', 'b', 'c']) cache.settle(k, cache.ticket(k), k.toUpperCase());
     expect([cache.get('a'), cache.get('b'), cache.get('c')]).toEqual([undefined, 'B', 'C']);
+  });
+
+  it('a connection that stops answering pings (silently dead) is dropped with everything it kept', async () => {
+    const { redis, conn } = fake();
+    const cache = new InvalidationCache<string>(redis, 'p:', () => {}, { heartbeatMs: 30 });
+    await live(cache, conn);
+    cache.settle('a', cache.ticket('a'), 'A');
+    await wait(100);
+    expect(cache.get('a')).toBe('A'); // answered pings: kept
+    conn.silent = true;
+    expect(await until(() => !cache.live, 500)).toBe(true);
+    expect(cache.get('a')).toBeUndefined();
+    expect(conn.reconnects).toBe(1);
+    cache.stop();
   });
 
   it('a server that refuses CLIENT TRACKING: one warning, nothing cached, reads still work', async () => {

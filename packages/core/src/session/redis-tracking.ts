@@ -11,6 +11,7 @@ export interface TrackingRedis {
 export interface TrackingConnection {
   call(command: string, ...args: (string | number)[]): Promise<unknown>;
   subscribe(channel: string): Promise<unknown>;
+  ping(): Promise<unknown>;
   connect(): Promise<unknown>;
   disconnect(reconnect?: boolean): void;
   on(event: 'ready' | 'close' | 'error', listener: (...args: unknown[]) => void): unknown;
@@ -19,6 +20,17 @@ export interface TrackingConnection {
 
 const CHANNEL = '__redis__:invalidate';
 
+export interface InvalidationCacheOptions {
+  /** Entries kept, oldest dropped first. Default 10,000. */
+  max?: number;
+  /**
+   * The connection is pinged this often; a ping still unanswered at the next one means it is
+   * dead without having closed (a silent network failure): everything is dropped and it
+   * reconnects. Default 2000 ms.
+   */
+  heartbeatMs?: number;
+}
+
 /**
  * A process-local copy of values read from Redis, each dropped the moment Redis says its key
  * changed: Redis client-side caching in broadcasting mode
@@ -26,8 +38,9 @@ const CHANNEL = '__redis__:invalidate';
  * REDIRECT <id> BCAST PREFIX <prefix>`, Redis >= 6). One extra connection receives the
  * invalidation messages for every key under the prefix, whoever changed it.
  *
- * Entries are served only while that connection is subscribed: when it closes, everything is
- * dropped and nothing is served until it is subscribed again (messages may have been missed).
+ * Entries are served only while that connection is subscribed and answers pings: when it closes
+ * or stops answering, everything is dropped and nothing is served until it is subscribed again
+ * (messages may have been missed).
  * A read that an invalidation overtakes is not kept (the reply and the message travel on two
  * connections, so the message can arrive first): every read takes a ticket, an invalidation of
  * its key or any reset voids the ticket, and only a read whose ticket is still valid is kept.
@@ -36,6 +49,9 @@ export class InvalidationCache<T> {
   readonly #entries = new Map<string, T>();
   readonly #tickets = new Map<string, number>();
   readonly #max: number;
+  readonly #heartbeatMs: number;
+  #heartbeat: ReturnType<typeof setInterval> | undefined;
+  #awaitingPong = false;
   #seq = 0;
   #live = false;
   #stopped = false;
@@ -45,9 +61,10 @@ export class InvalidationCache<T> {
     private readonly client: TrackingRedis,
     private readonly prefix: string,
     private readonly warn: (message: string) => void,
-    max = 10_000,
+    options: InvalidationCacheOptions = {},
   ) {
-    this.#max = max;
+    this.#max = options.max ?? 10_000;
+    this.#heartbeatMs = options.heartbeatMs ?? 2000;
   }
 
   /** Whether cached values are being served (the invalidation connection is subscribed). */
@@ -88,6 +105,7 @@ export class InvalidationCache<T> {
   stop(): void {
     this.#stopped = true;
     this.#reset();
+    clearInterval(this.#heartbeat);
     this.#connection?.disconnect(false);
   }
 
@@ -124,6 +142,17 @@ export class InvalidationCache<T> {
     });
     // The app closed its client (quit): ours closes with it, so the process can exit.
     this.client.on?.('end', () => this.stop());
+    this.#heartbeat = setInterval(() => {
+      if (!this.#live) return;
+      if (this.#awaitingPong) {
+        this.#reset();
+        conn.disconnect(true);
+        return;
+      }
+      this.#awaitingPong = true;
+      conn.ping().then(() => (this.#awaitingPong = false), () => {});
+    }, this.#heartbeatMs);
+    this.#heartbeat.unref?.();
     conn.connect().catch(() => {});
   }
 
@@ -132,6 +161,7 @@ export class InvalidationCache<T> {
       const id = await conn.call('CLIENT', 'ID');
       await conn.call('CLIENT', 'TRACKING', 'ON', 'REDIRECT', String(id), 'BCAST', 'PREFIX', this.prefix);
       await conn.subscribe(CHANNEL);
+      this.#awaitingPong = false;
       if (!this.#stopped) this.#live = true;
     } catch (e) {
       if ((e as Error)?.name !== 'ReplyError') return; // the connection dropped: 'ready' comes again
