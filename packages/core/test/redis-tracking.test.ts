@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import Redis from 'ioredis';
+import Redis, { type RedisOptions } from 'ioredis';
 import { startSandbox, type Sandbox } from '@smart-launch/sandbox';
 import { createSmart, RedisStore } from '../src/index.js';
+import { resolveSession } from '../src/adapter/session.js';
 import { InvalidationCache, type TrackingConnection, type TrackingRedis } from '../src/session/redis-tracking.js';
 import { APP, login } from './login.js';
 
@@ -12,129 +13,196 @@ import { APP, login } from './login.js';
 // another instance applies there as soon as the invalidation arrives, not after a fixed time.
 const secret = 'redis-tracking-test-secret-0123456789abc';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** Tokens that stay fresh through every test: what is served comes from the store cache only. */
 let sandbox: Sandbox;
+/** Tokens due for refresh two seconds after login (62 s, less the 60 s refresh skew). */
+let short: Sandbox;
 const clients: Redis[] = [];
-const client = () => {
-  const c = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+const client = (options: RedisOptions = {}) => {
+  const c = new Redis(REDIS_URL, { maxRetriesPerRequest: 1, ...options });
   clients.push(c);
   return c;
 };
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, autoApprove: true, quiet: true, accessTokenTtl: 62, refreshedAccessTokenTtl: 300 });
+  [sandbox, short] = await Promise.all([
+    startSandbox({ port: 0, autoApprove: true, quiet: true, accessTokenTtl: 3600 }),
+    startSandbox({ port: 0, autoApprove: true, quiet: true, accessTokenTtl: 62, refreshedAccessTokenTtl: 300 }),
+  ]);
 });
 afterAll(async () => {
   for (const c of clients) c.disconnect();
-  await sandbox?.stop();
+  await Promise.all([sandbox?.stop(), short?.stop()]);
 });
 
 const url = `${APP}/api`;
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const make = (store: RedisStore, warn: (m: string) => void = () => {}) =>
-  createSmart({ issuers: [{ iss: sandbox.fhirBaseUrl, clientId: 'demo-public' }], session: { secret, store }, logger: { warn, error: () => {} } });
+const make = (store: RedisStore, sb: Sandbox = sandbox, warn: (m: string) => void = () => {}) =>
+  createSmart({ issuers: [{ iss: sb.fhirBaseUrl, clientId: 'demo-public' }], session: { secret, store }, logger: { warn, error: () => {} } });
+const newPrefix = (what: string) => `test:track:${what}:${Date.now()}:${Math.random().toString(36).slice(2)}:`;
 /** Two instances: each its own client and store (as two processes have), one Redis, one prefix. */
-const pair = () => {
-  const prefix = `test:track:${Date.now()}:${Math.random().toString(36).slice(2)}:`;
-  return [make(new RedisStore({ client: client(), prefix })), make(new RedisStore({ client: client(), prefix }))] as const;
+const pair = (sb: Sandbox = sandbox) => {
+  const prefix = newPrefix('pair');
+  const stores = [new RedisStore({ client: client(), prefix }), new RedisStore({ client: client(), prefix })] as const;
+  return { prefix, stores, a: make(stores[0], sb), b: make(stores[1], sb) };
 };
+/** The one session id stored under `prefix` (as Redis names the key: `fullPrefix` + sid). */
+async function sidUnder(fullPrefix: string): Promise<string> {
+  const keys = (await client().keys(`${fullPrefix}*`)).filter((k) => !k.startsWith(`${fullPrefix}lock:`));
+  expect(keys).toHaveLength(1);
+  return keys[0]!.slice(fullPrefix.length);
+}
 async function until(check: () => boolean, ms = 2000): Promise<boolean> {
   for (const end = Date.now() + ms; Date.now() < end; await wait(5)) if (check()) return true;
   return check();
 }
-/** A session read twice: the first read starts the store's connection, the second is kept. */
-async function warm(smart: ReturnType<typeof make>, cookie: string): Promise<void> {
+/** A session read until the store keeps it: the first read starts the store's connection. */
+async function warm(smart: ReturnType<typeof make>, store: RedisStore, cookie: string, sid: string): Promise<void> {
   expect(await until(() => {
     void smart.session({ cookie, url });
-    return smart.peekSession({ cookie, url })?.context != null;
+    return store.peek(sid) !== undefined;
   })).toBe(true);
 }
 
 describe('RedisStore tracking (real Redis)', () => {
-  it('serves a session read once from memory: no store read per request', async () => {
-    const [a] = pair();
+  it('serves a session read once from memory: no Redis read per request', async () => {
+    const prefix = newPrefix('hot');
+    const redis = client();
+    const store = new RedisStore({ client: redis, prefix });
+    const a = make(store);
     const cookie = await login(a);
-    await warm(a, cookie);
-    const hit = a.peekSession({ cookie, url });
-    expect(hit?.context?.accessToken).toBe((await a.session({ cookie, url })).context!.accessToken);
+    const sid = await sidUnder(prefix);
+    await warm(a, store, cookie, sid);
+    const get = vi.spyOn(redis, 'get');
+    const origin = { header: (name: string) => (name === 'host' ? '127.0.0.1:3999' : undefined), encrypted: false };
+    for (let i = 0; i < 20; i++) {
+      const result = await resolveSession(a, { cookie, origin, target: '/api' });
+      expect(result.context?.accessToken).toBe(store.peek(sid)!.accessToken);
+    }
+    expect(get).not.toHaveBeenCalled();
+    get.mockRestore();
   });
 
   it("another instance's logout ends the session here as soon as Redis reports it", async () => {
-    const [a, b] = pair();
+    const { a, b, stores, prefix } = pair();
     const cookie = await login(a);
-    await warm(b, cookie);
+    const sid = await sidUnder(prefix);
+    await warm(b, stores[1], cookie, sid);
     const out = (await a.handle(new Request(`${APP}/logout`, { headers: { cookie } })))!;
     expect(out.status).toBe(302);
     // No fixed window: the invalidation message drops b's copy (a round trip, milliseconds).
-    expect(await until(() => (b.peekSession({ cookie, url })?.context ?? null) === null, 1000)).toBe(true);
+    expect(await until(() => stores[1].peek(sid) === undefined, 1000)).toBe(true);
+    expect(b.peekSession({ cookie, url })?.context ?? null).toBeNull();
     expect((await b.session({ cookie, url })).context).toBeNull();
     // And it never comes back: nothing repopulates an ended session.
     await wait(50);
-    expect(b.peekSession({ cookie, url })?.context ?? null).toBeNull();
+    expect(stores[1].peek(sid)).toBeUndefined();
   });
 
   it("another instance's refresh replaces the copy here: the rotated token, one token call", async () => {
-    const [a, b] = pair();
+    const { a, b, stores, prefix } = pair(short);
     const cookie = await login(a);
-    await warm(b, cookie);
-    const before = b.peekSession({ cookie, url })?.context?.accessToken;
+    const sid = await sidUnder(prefix);
+    await warm(b, stores[1], cookie, sid);
+    const before = stores[1].peek(sid)!.accessToken;
     await wait(2500); // accessTokenTtl 62 s, refreshSkewSeconds 60: now due
-    sandbox.resetStats();
+    expect(stores[1].peek(sid)?.accessToken).toBe(before); // still held: only a change drops it
+    short.resetStats();
     const refreshed = (await a.session({ cookie, url })).context!.accessToken;
     expect(refreshed).not.toBe(before);
-    expect(await until(() => b.peekSession({ cookie, url }) === undefined, 1000)).toBe(true);
+    expect(await until(() => stores[1].peek(sid) === undefined, 1000)).toBe(true);
     expect((await b.session({ cookie, url })).context!.accessToken).toBe(refreshed);
-    expect(b.peekSession({ cookie, url })?.context?.accessToken).toBe(refreshed);
-    expect(sandbox.stats().token.refresh_token ?? 0).toBe(1);
+    expect(stores[1].peek(sid)?.accessToken).toBe(refreshed);
+    expect(short.stats().token.refresh_token ?? 0).toBe(1);
   });
 
   it('a change made outside smart-launch (redis-cli DEL) is seen too', async () => {
-    const prefix = `test:track:del:${Date.now()}:`;
-    const admin = client();
-    const a = make(new RedisStore({ client: client(), prefix }));
+    const prefix = newPrefix('del');
+    const store = new RedisStore({ client: client(), prefix });
+    const a = make(store);
     const cookie = await login(a);
-    await warm(a, cookie);
-    const keys = await admin.keys(`${prefix}*`);
-    expect(keys).toHaveLength(1);
-    await admin.del(keys[0]!);
-    expect(await until(() => a.peekSession({ cookie, url }) === undefined, 1000)).toBe(true);
+    const sid = await sidUnder(prefix);
+    await warm(a, store, cookie, sid);
+    await client().del(prefix + sid);
+    expect(await until(() => store.peek(sid) === undefined, 1000)).toBe(true);
     expect((await a.session({ cookie, url })).context).toBeNull();
   });
 
-  it('serves nothing from memory while its connection is down, and again once it is back', async () => {
-    const prefix = `test:track:kill:${Date.now()}:`;
-    const admin = client();
-    const a = make(new RedisStore({ client: client(), prefix }));
+  it("honours the client's own keyPrefix (ioredis prefixes every key it sends)", async () => {
+    const keyPrefix = newPrefix('kp');
+    const store = new RedisStore({ client: client({ keyPrefix }), prefix: 'sess:' });
+    const a = make(store);
     const cookie = await login(a);
-    await warm(a, cookie);
-    const list = (await admin.call('CLIENT', 'LIST')) as string;
-    const id = /id=(\d+) .*name=smart-launch:invalidations:test:track:kill:/.exec(list.split('\n').find((l) => l.includes(`name=smart-launch:invalidations:${prefix}`)) ?? '')?.[1];
-    expect(id).toBeDefined();
-    await admin.call('CLIENT', 'KILL', 'ID', id!);
-    // Messages sent while it was away are lost: every copy went with the connection.
-    expect(await until(() => a.peekSession({ cookie, url }) === undefined, 1000)).toBe(true);
-    await warm(a, cookie);
+    const sid = await sidUnder(`${keyPrefix}sess:`);
+    await warm(a, store, cookie, sid);
+    await client().del(`${keyPrefix}sess:${sid}`);
+    expect(await until(() => store.peek(sid) === undefined, 1000)).toBe(true);
+    expect((await a.session({ cookie, url })).context).toBeNull();
   });
 
-  it('closes its connection with the client (quit), so the process can exit', async () => {
-    const prefix = `test:track:quit:${Date.now()}:`;
-    const admin = client();
-    const own = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-    const a = make(new RedisStore({ client: own, prefix }));
+  it('serves nothing from memory while its connection is down, and hears changes again once it is back', async () => {
+    const prefix = newPrefix('kill');
+    const store = new RedisStore({ client: client(), prefix });
+    const a = make(store);
     const cookie = await login(a);
-    await warm(a, cookie);
-    const names = async () => ((await admin.call('CLIENT', 'LIST')) as string).split('\n').filter((l) => l.includes(`name=smart-launch:invalidations:${prefix}`)).length;
+    const sid = await sidUnder(prefix);
+    await warm(a, store, cookie, sid);
+    const list = ((await client().call('CLIENT', 'LIST')) as string).split('\n');
+    const id = /id=(\d+) /.exec(list.find((l) => l.includes(`name=smart-launch:invalidations:${prefix}`)) ?? '')?.[1];
+    expect(id).toBeDefined();
+    await client().call('CLIENT', 'KILL', 'ID', id!);
+    // Messages sent while it was away are lost: every copy went with the connection.
+    expect(await until(() => store.peek(sid) === undefined, 1000)).toBe(true);
+    await warm(a, store, cookie, sid);
+    // The new connection tracks again: a change made now is heard.
+    await client().del(prefix + sid);
+    expect(await until(() => store.peek(sid) === undefined, 1000)).toBe(true);
+  });
+
+  it('closes its connection with the client (quit), so the process can exit; reads after that still go to Redis', async () => {
+    const prefix = newPrefix('quit');
+    const own = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+    const store = new RedisStore({ client: own, prefix });
+    const a = make(store);
+    const cookie = await login(a);
+    const sid = await sidUnder(prefix);
+    await warm(a, store, cookie, sid);
+    const names = async () => ((await client().call('CLIENT', 'LIST')) as string).split('\n').filter((l) => l.includes(`name=smart-launch:invalidations:${prefix}`)).length;
     expect(await names()).toBe(1);
     await own.quit();
-    await wait(100);
-    expect(await names()).toBe(0);
+    expect(await until(() => store.peek(sid) === undefined, 1000)).toBe(true);
+    let left = 1;
+    for (const end = Date.now() + 2000; Date.now() < end && left; await wait(20)) left = await names();
+    expect(left).toBe(0);
+    // The client is closed: a read fails as Redis reads do, never from a stale copy.
+    await expect(store.get(sid)).rejects.toThrow();
+    expect(store.peek(sid)).toBeUndefined();
+  });
+
+  it('a client closed before the store is made, or before its first read, never opens the extra connection', async () => {
+    const prefix = newPrefix('closed');
+    const own = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+    const before = new RedisStore({ client: own, prefix });
+    await own.quit();
+    await until(() => own.status === 'end');
+    const store = new RedisStore({ client: own, prefix });
+    await expect(before.get('x')).rejects.toThrow();
+    await expect(store.get('x')).rejects.toThrow();
+    await wait(50);
+    const list = (await client().call('CLIENT', 'LIST')) as string;
+    expect(list).not.toContain(`name=smart-launch:invalidations:${prefix}`);
   });
 
   it('tracking: false reads Redis on every request', async () => {
-    const a = make(new RedisStore({ client: client(), prefix: `test:track:off:${Date.now()}:`, tracking: false }));
+    const prefix = newPrefix('off');
+    const store = new RedisStore({ client: client(), prefix, tracking: false });
+    const a = make(store);
     const cookie = await login(a);
+    const sid = await sidUnder(prefix);
     expect((await a.session({ cookie, url })).context).not.toBeNull();
     await wait(100);
     expect((await a.session({ cookie, url })).context).not.toBeNull();
+    expect(store.peek(sid)).toBeUndefined();
     expect(a.peekSession({ cookie, url })).toBeUndefined();
   });
 });
@@ -143,9 +211,16 @@ describe('RedisStore tracking (real Redis)', () => {
 class FakeConnection extends EventEmitter implements TrackingConnection {
   calls: string[] = [];
   refuse = false;
+  /** Replies to CLIENT TRACKING, in order, before the normal one (an Error is thrown). */
+  trackingReplies: (Error | (() => Promise<unknown>))[] = [];
   async call(...args: (string | number)[]): Promise<unknown> {
     this.calls.push(args.join(' '));
-    if (this.refuse && args[1] === 'TRACKING') throw Object.assign(new Error('ERR unknown subcommand'), { name: 'ReplyError' });
+    if (this.refuse && args[1] === 'TRACKING') throw replyError('ERR unknown subcommand');
+    if (args[1] === 'TRACKING' && this.trackingReplies.length) {
+      const next = this.trackingReplies.shift()!;
+      if (next instanceof Error) throw next;
+      return next();
+    }
     return args[1] === 'ID' ? 7 : 'OK';
   }
   async subscribe(): Promise<unknown> {
@@ -167,9 +242,15 @@ class FakeConnection extends EventEmitter implements TrackingConnection {
     this.emit('messageBuffer', Buffer.from('__redis__:invalidate'), keys && keys.map((k) => Buffer.from(k)));
   }
 }
-function fake(): { redis: TrackingRedis; conn: FakeConnection } {
+const replyError = (message: string) => Object.assign(new Error(message), { name: 'ReplyError' });
+function fake(options: { keyPrefix?: string } = {}): { redis: TrackingRedis & { override?: Record<string, unknown> }; conn: FakeConnection } {
   const conn = new FakeConnection();
-  return { conn, redis: { duplicate: () => conn, on: () => undefined } };
+  const redis: TrackingRedis & { override?: Record<string, unknown> } = {
+    duplicate: (override) => ((redis.override = override), conn),
+    on: () => undefined,
+    options,
+  };
+  return { conn, redis };
 }
 async function live(cache: InvalidationCache<string>, conn: FakeConnection): Promise<void> {
   cache.ticket('boot'); // the first read starts the connection
@@ -272,6 +353,104 @@ describe('InvalidationCache (scripted connection)', () => {
     const t = cache.ticket('a');
     cache.settle('a', t, 'A');
     expect(cache.get('a')).toBeUndefined();
+  });
+
+  it("listens under the client's keyPrefix, on a connection that adds none and resends nothing", async () => {
+    const { redis, conn } = fake({ keyPrefix: 'app1:' });
+    const cache = new InvalidationCache<string>(redis, 'p:', () => {});
+    await live(cache, conn);
+    expect(conn.calls).toContain('CLIENT TRACKING ON REDIRECT 7 BCAST PREFIX app1:p:');
+    expect(redis.override).toMatchObject({ keyPrefix: '', autoResendUnfulfilledCommands: false, enableOfflineQueue: false, autoResubscribe: false });
+    cache.settle('a', cache.ticket('a'), 'A');
+    cache.settle('b', cache.ticket('b'), 'B');
+    conn.invalidate(['p:b']); // not ours: the same name without the client's prefix
+    expect(cache.get('b')).toBe('B');
+    conn.invalidate(['app1:p:a']);
+    expect(cache.get('a')).toBeUndefined();
+  });
+
+  it('a connection that drops during its set-up is not taken for a refusal: no warning, live once back', async () => {
+    const { redis, conn } = fake();
+    const warn = vi.fn();
+    const cache = new InvalidationCache<string>(redis, 'p:', warn);
+    // The first CLIENT TRACKING is answered after the connection closed, with an error.
+    conn.trackingReplies.push(async () => {
+      conn.emit('close');
+      throw replyError('ERR something from a dead connection');
+    });
+    cache.ticket('boot');
+    conn.emit('ready');
+    await wait(20);
+    expect(cache.live).toBe(false);
+    conn.emit('ready');
+    expect(await until(() => cache.live, 500)).toBe(true);
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it('a set-up overtaken by a disconnect does not go live on the old connection', async () => {
+    const { redis, conn } = fake();
+    const cache = new InvalidationCache<string>(redis, 'p:', () => {});
+    let answer!: () => void;
+    conn.trackingReplies.push(() => new Promise((r) => (answer = () => r('OK'))));
+    cache.ticket('boot');
+    conn.emit('ready');
+    await until(() => answer !== undefined, 500);
+    conn.emit('close');
+    answer();
+    await wait(20);
+    expect(cache.live).toBe(false);
+  });
+
+  it('a busy or loading server is asked again later, without a warning', async () => {
+    const { redis, conn } = fake();
+    const warn = vi.fn();
+    const cache = new InvalidationCache<string>(redis, 'p:', warn);
+    conn.trackingReplies.push(replyError('LOADING Redis is loading the dataset in memory'));
+    cache.ticket('boot');
+    conn.emit('ready');
+    expect(await until(() => cache.live, 2000)).toBe(true);
+    expect(conn.calls.filter((c) => c.startsWith('CLIENT TRACKING'))).toHaveLength(2);
+    expect(warn).not.toHaveBeenCalled();
+    cache.stop();
+  });
+
+  it('a logger that throws does not turn a refusal into an unhandled rejection', async () => {
+    const { redis, conn } = fake();
+    conn.refuse = true;
+    const unhandled = vi.fn();
+    process.on('unhandledRejection', unhandled);
+    try {
+      const cache = new InvalidationCache<string>(redis, 'p:', () => {
+        throw new Error('logger down');
+      });
+      cache.ticket('a');
+      conn.emit('ready');
+      await wait(50);
+      expect(cache.live).toBe(false);
+      expect(unhandled).not.toHaveBeenCalled();
+    } finally {
+      process.off('unhandledRejection', unhandled);
+    }
+  });
+
+  it('RedisStore: a read that fails or finds nothing leaves no pending ticket behind', async () => {
+    const { redis, conn } = fake();
+    let reply: () => Promise<string | null> = async () => null;
+    const store = new RedisStore({
+      client: Object.assign(redis, { get: () => reply(), set: async () => 'OK', del: async () => 1, eval: async () => 0 }),
+      prefix: 'p:',
+    });
+    await store.get('warmup'); // starts the connection
+    conn.emit('ready');
+    reply = async () => JSON.stringify({ v: 1, sid: 'kept' });
+    expect(await until(() => (void store.get('kept'), store.peek('kept') !== undefined), 500)).toBe(true); // live
+    reply = async () => null;
+    for (let i = 0; i < 5; i++) await store.get(`missing${i}`);
+    reply = async () => Promise.reject(new Error('Connection is closed.'));
+    for (let i = 0; i < 5; i++) await expect(store.get(`failed${i}`)).rejects.toThrow();
+    reply = async () => 'not a sealed value';
+    for (let i = 0; i < 5; i++) await expect(store.get(`garbled${i}`)).rejects.toThrow();
+    expect(store.pendingReads).toBe(0);
   });
 
   it('RedisStore: a non-ioredis client or a cluster is not tracked; tracking: true then says why', () => {

@@ -71,14 +71,24 @@ export class RedisStore implements SessionStore {
     return this.#cache?.get(sid);
   }
 
+  /** Reads of this store in flight whose result may be kept in memory (diagnostics). */
+  get pendingReads(): number {
+    return this.#cache?.pendingReads ?? 0;
+  }
+
   /** Always reads Redis (a refresh reads here under the lock, never from memory). */
   async get(sid: string): Promise<SessionData | undefined> {
     const ticket = this.#cache?.ticket(sid) ?? 0;
-    const raw = await this.#client.get(this.#prefix + sid);
-    if (!raw) return undefined;
-    const data = this.#sealer ? await this.#sealer.unseal<SessionData>(raw, 365 * 24 * 3600) : (JSON.parse(raw) as SessionData);
-    this.#cache?.settle(sid, ticket, data);
-    return data;
+    let data: SessionData | undefined;
+    try {
+      const raw = await this.#client.get(this.#prefix + sid);
+      if (!raw) return undefined;
+      data = this.#sealer ? await this.#sealer.unseal<SessionData>(raw, 365 * 24 * 3600) : (JSON.parse(raw) as SessionData);
+      return data;
+    } finally {
+      // Kept only when read and unsealed; the ticket is cleared in every case.
+      this.#cache?.settle(sid, ticket, data);
+    }
   }
 
   async set(sid: string, data: SessionData, ttlSeconds: number): Promise<void> {

@@ -6,6 +6,10 @@ export interface TrackingRedis {
   duplicate(override?: Record<string, unknown>): TrackingConnection;
   on?(event: 'end' | 'close', listener: () => void): unknown;
   isCluster?: boolean;
+  /** 'end' once the app closed it (quit/disconnect). */
+  status?: string;
+  /** ioredis applies `keyPrefix` to every key it sends: the keys Redis reports carry it. */
+  options?: { keyPrefix?: string };
 }
 
 export interface TrackingConnection {
@@ -19,6 +23,8 @@ export interface TrackingConnection {
 }
 
 const CHANNEL = '__redis__:invalidate';
+/** Replies that mean "not now" rather than "never": tried again later, with a growing delay. */
+const TRANSIENT = /^(LOADING|BUSY|TRYAGAIN|MASTERDOWN|CLUSTERDOWN)\b/;
 
 export interface InvalidationCacheOptions {
   /** Entries kept, oldest dropped first. Default 10,000. */
@@ -55,21 +61,36 @@ export class InvalidationCache<T> {
   #seq = 0;
   #live = false;
   #stopped = false;
+  /** Bumped each time the connection closes: a setup begun before that is abandoned. */
+  #generation = 0;
+  #retryMs = 0;
+  #retry: ReturnType<typeof setTimeout> | undefined;
   #connection: TrackingConnection | undefined;
+  /** The prefix as Redis sees the keys: the client's own `keyPrefix`, then the store's. */
+  readonly #prefix: string;
 
   constructor(
     private readonly client: TrackingRedis,
-    private readonly prefix: string,
+    prefix: string,
     private readonly warn: (message: string) => void,
     options: InvalidationCacheOptions = {},
   ) {
     this.#max = options.max ?? 10_000;
     this.#heartbeatMs = options.heartbeatMs ?? 2000;
+    this.#prefix = (client.options?.keyPrefix ?? '') + prefix;
+    // The app closed its client (quit): ours closes with it, so the process can exit. Listened
+    // for from the start, so a client closed before the first read never opens ours.
+    client.on?.('end', () => this.stop());
   }
 
   /** Whether cached values are being served (the invalidation connection is subscribed). */
   get live(): boolean {
     return this.#live;
+  }
+
+  /** Reads in flight that may still be kept (diagnostics; bounded by the reads in flight). */
+  get pendingReads(): number {
+    return this.#tickets.size;
   }
 
   /** The cached value of `key`, only while invalidations are being received. */
@@ -106,6 +127,7 @@ export class InvalidationCache<T> {
     this.#stopped = true;
     this.#reset();
     clearInterval(this.#heartbeat);
+    clearTimeout(this.#retry);
     this.#connection?.disconnect(false);
   }
 
@@ -117,11 +139,20 @@ export class InvalidationCache<T> {
 
   #start(): void {
     if (this.#connection || this.#stopped) return;
+    if (this.client.status === 'end') return this.stop();
     let conn: TrackingConnection;
     try {
       // Our own connection: no offline queue (a command sent while it reconnects would run before
-      // tracking is on again) and no automatic re-subscribe (tracking must come first).
-      conn = this.client.duplicate({ lazyConnect: true, autoResubscribe: false, enableOfflineQueue: false, connectionName: `smart-launch:invalidations:${this.prefix.replace(/[^\w:.-]/g, '_')}` });
+      // tracking is on again), nothing resent after a reconnect, no automatic re-subscribe
+      // (tracking must come first) and no key prefix of its own (the keys it hears are full names).
+      conn = this.client.duplicate({
+        lazyConnect: true,
+        autoResubscribe: false,
+        autoResendUnfulfilledCommands: false,
+        enableOfflineQueue: false,
+        keyPrefix: '',
+        connectionName: `smart-launch:invalidations:${this.#prefix.replace(/[^\w:.-]/g, '_')}`,
+      });
     } catch {
       this.#stopped = true;
       return;
@@ -129,7 +160,11 @@ export class InvalidationCache<T> {
     this.#connection = conn;
     // Errors of this connection are the main client's errors too; it reports them.
     conn.on('error', () => {});
-    conn.on('close', () => this.#reset());
+    conn.on('close', () => {
+      this.#generation++;
+      clearTimeout(this.#retry);
+      this.#reset();
+    });
     conn.on('ready', () => void this.#subscribe(conn));
     conn.on('messageBuffer', (channel, message) => {
       if (channel.toString() !== CHANNEL) return;
@@ -137,11 +172,9 @@ export class InvalidationCache<T> {
       if (message === null) return this.#entries.clear(), this.#tickets.clear();
       for (const k of Array.isArray(message) ? message : [message]) {
         const key = k.toString();
-        if (key.startsWith(this.prefix)) this.drop(key.slice(this.prefix.length));
+        if (key.startsWith(this.#prefix)) this.drop(key.slice(this.#prefix.length));
       }
     });
-    // The app closed its client (quit): ours closes with it, so the process can exit.
-    this.client.on?.('end', () => this.stop());
     this.#heartbeat = setInterval(() => {
       if (!this.#live) return;
       if (this.#awaitingPong) {
@@ -157,16 +190,35 @@ export class InvalidationCache<T> {
   }
 
   async #subscribe(conn: TrackingConnection): Promise<void> {
+    const generation = this.#generation;
+    const current = () => generation === this.#generation && !this.#stopped;
     try {
       const id = await conn.call('CLIENT', 'ID');
-      await conn.call('CLIENT', 'TRACKING', 'ON', 'REDIRECT', String(id), 'BCAST', 'PREFIX', this.prefix);
+      if (!current()) return;
+      await conn.call('CLIENT', 'TRACKING', 'ON', 'REDIRECT', String(id), 'BCAST', 'PREFIX', this.#prefix);
+      if (!current()) return;
       await conn.subscribe(CHANNEL);
+      if (!current()) return;
       this.#awaitingPong = false;
-      if (!this.#stopped) this.#live = true;
+      this.#retryMs = 0;
+      this.#live = true;
     } catch (e) {
-      if ((e as Error)?.name !== 'ReplyError') return; // the connection dropped: 'ready' comes again
+      // The connection dropped during the set-up: 'ready' comes again with the next connection.
+      if (!current() || (e as Error)?.name !== 'ReplyError') return;
+      const message = String((e as Error).message ?? '');
+      if (TRANSIENT.test(message)) {
+        // Loading its dataset, busy with a script...: the same connection tries again.
+        this.#retryMs = Math.min(Math.max(this.#retryMs * 2, 500), 30_000);
+        this.#retry = setTimeout(() => current() && void this.#subscribe(conn), this.#retryMs);
+        this.#retry.unref?.();
+        return;
+      }
       // The server refuses (Redis < 6, an ACL, a proxy): every request reads Redis, as without it.
-      this.warn(`smart-launch: RedisStore could not enable Redis client-side caching (CLIENT TRACKING refused); every request reads the session from Redis. Set tracking: false to silence this.`);
+      try {
+        this.warn(`smart-launch: RedisStore could not enable Redis client-side caching (CLIENT TRACKING refused); every request reads the session from Redis. Set tracking: false to silence this.`);
+      } catch {
+        // A logger that throws must not turn this into an unhandled rejection.
+      }
       this.stop();
     }
   }
