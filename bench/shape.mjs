@@ -7,5 +7,10 @@ export function contextJson(s) {
   return { patient: s.patient ?? null, encounter: s.encounter ?? null, fhirUser: s.fhirUser ?? null, scope: s.scope, serverUrl: s.serverUrl, expiresAt: s.expiresAt ?? null };
 }
 
-/** What the bare apps send: the same JSON, without a session behind it. */
-export const BARE_CONTEXT = { patient: 'bench-patient', encounter: null, fhirUser: 'Practitioner/bench-practitioner', scope: SCOPE, serverUrl: 'http://127.0.0.1/fhir', expiresAt: 2000000000 };
+/**
+ * What the bare apps send: the same JSON, byte for byte the same length, without a session behind
+ * it. `iss` is the issuer the suite's sessions name (BENCH_ISS in the child processes).
+ */
+export function bareContext(iss = process.env.BENCH_ISS ?? 'http://127.0.0.1:65535/fhir') {
+  return { patient: 'bench-patient', encounter: null, fhirUser: `${iss}/Practitioner/bench-practitioner`, scope: SCOPE, serverUrl: iss, expiresAt: 2000000000 };
+}

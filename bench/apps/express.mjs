@@ -22,7 +22,7 @@ import { getIronSession } from 'iron-session';
 import session from 'express-session';
 
 const { auth, requiresAuth } = eoc; // CommonJS
-import { BARE_CONTEXT, SCOPE, SECRET, contextJson, listen, serve } from './ipc.mjs';
+import { bareContext, SCOPE, SECRET, contextJson, listen, serve } from './ipc.mjs';
 
 const role = process.env.BENCH_ROLE ?? 'main';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -53,6 +53,8 @@ if (!iss) {
   iss = `${await listen(as.listen(0, '127.0.0.1'))}/fhir`;
 }
 
+// The bare apps' answer: the same JSON as the smart routes send for the suite's sessions.
+const BARE_CONTEXT = bareContext(iss);
 const config = (extra = {}) => ({ issuers: [{ iss, clientId: 'bench' }], session: { secret: SECRET }, logger: quiet, ...extra });
 const servers = [];
 const start = async (app) => {

@@ -30,4 +30,4 @@ export function serve(ready, commands = {}, onStop = async () => {}) {
   process.send({ ready });
 }
 
-export { BARE_CONTEXT, SCOPE, SECRET, contextJson } from '../shape.mjs';
+export { bareContext, SCOPE, SECRET, contextJson } from '../shape.mjs';

@@ -8,7 +8,9 @@ import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Smart, SmartGuard, SmartModule } from '@smart-launch/nestjs';
-import { BARE_CONTEXT, SECRET, contextJson, listen, serve } from './ipc.mjs';
+import { bareContext, SECRET, contextJson, listen, serve } from './ipc.mjs';
+
+const BARE_CONTEXT = bareContext(process.env.BENCH_ISS);
 
 const platform = process.argv[2] ?? 'express';
 const iss = process.env.BENCH_ISS;

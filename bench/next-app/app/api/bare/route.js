@@ -1,4 +1,6 @@
-import { BARE_CONTEXT } from '../../../../shape.mjs';
+import { bareContext } from '../../../../shape.mjs';
+
+const BARE_CONTEXT = bareContext();
 
 // The baseline: the same route without a session library.
 export const dynamic = 'force-dynamic';
