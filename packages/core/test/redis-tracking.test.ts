@@ -58,10 +58,13 @@ async function until(check: () => boolean, ms = 2000): Promise<boolean> {
 }
 /** A session read until the store keeps it: the first read starts the store's connection. */
 async function warm(smart: ReturnType<typeof make>, store: RedisStore, cookie: string, sid: string): Promise<void> {
-  expect(await until(() => {
-    void smart.session({ cookie, url });
+  const reads: Promise<unknown>[] = [];
+  const ok = await until(() => {
+    reads.push(smart.session({ cookie, url }));
     return store.peek(sid) !== undefined;
-  })).toBe(true);
+  });
+  await Promise.allSettled(reads);
+  expect(ok).toBe(true);
 }
 
 describe('RedisStore tracking (real Redis)', () => {
@@ -185,12 +188,31 @@ describe('RedisStore tracking (real Redis)', () => {
     const before = new RedisStore({ client: own, prefix });
     await own.quit();
     await until(() => own.status === 'end');
+    const duplicate = vi.spyOn(own, 'duplicate');
     const store = new RedisStore({ client: own, prefix });
     await expect(before.get('x')).rejects.toThrow();
     await expect(store.get('x')).rejects.toThrow();
     await wait(50);
     const list = (await client().call('CLIENT', 'LIST')) as string;
     expect(list).not.toContain(`name=smart-launch:invalidations:${prefix}`);
+    expect(duplicate).not.toHaveBeenCalled();
+  });
+
+  it("the app's client losing its connection drops the copies and restarts tracking (a failover may have moved it)", async () => {
+    const prefix = newPrefix('mainclose');
+    const redis = client();
+    const store = new RedisStore({ client: redis, prefix });
+    const a = make(store);
+    const cookie = await login(a);
+    const sid = await sidUnder(prefix);
+    await warm(a, store, cookie, sid);
+    const list = ((await client().call('CLIENT', 'LIST')) as string).split('\n');
+    const id = /id=(\d+) /.exec(list.find((l) => l.includes(`name=smart-launch:invalidations:${prefix}`)) ?? '')?.[1];
+    await redis.call('CLIENT', 'KILL', 'SKIPME', 'no', 'ID', String(await redis.call('CLIENT', 'ID'))).catch(() => {});
+    expect(await until(() => store.peek(sid) === undefined, 1000)).toBe(true);
+    await warm(a, store, cookie, sid);
+    const after = ((await client().call('CLIENT', 'LIST')) as string).split('\n');
+    expect(after.some((l) => l.includes(`name=smart-launch:invalidations:${prefix}`) && !l.startsWith(`id=${id} `))).toBe(true);
   });
 
   it('tracking: false reads Redis on every request', async () => {
@@ -405,10 +427,14 @@ describe('InvalidationCache (scripted connection)', () => {
     const { redis, conn } = fake();
     const warn = vi.fn();
     const cache = new InvalidationCache<string>(redis, 'p:', warn);
-    conn.trackingReplies.push(replyError('LOADING Redis is loading the dataset in memory'));
+    conn.trackingReplies.push(replyError('BUSY Redis is busy running a script'));
     cache.ticket('boot');
     conn.emit('ready');
-    expect(await until(() => cache.live, 2000)).toBe(true);
+    // Tracking may be half set up on that connection: it starts again on a new one.
+    expect(await until(() => conn.reconnects === 1, 2000)).toBe(true);
+    expect(cache.live).toBe(false);
+    conn.emit('ready');
+    expect(await until(() => cache.live, 500)).toBe(true);
     expect(conn.calls.filter((c) => c.startsWith('CLIENT TRACKING'))).toHaveLength(2);
     expect(warn).not.toHaveBeenCalled();
     cache.stop();
@@ -453,10 +479,48 @@ describe('InvalidationCache (scripted connection)', () => {
     expect(store.pendingReads).toBe(0);
   });
 
-  it('RedisStore: a non-ioredis client or a cluster is not tracked; tracking: true then says why', () => {
+  it('a timeout during set-up starts again on a new connection rather than waiting forever', async () => {
+    const { redis, conn } = fake();
+    const warn = vi.fn();
+    const cache = new InvalidationCache<string>(redis, 'p:', warn);
+    conn.trackingReplies.push(new Error('Command timed out'));
+    cache.ticket('boot');
+    conn.emit('ready');
+    expect(await until(() => conn.reconnects === 1, 2000)).toBe(true);
+    expect(warn).not.toHaveBeenCalled();
+    cache.stop();
+  });
+
+  it('a connection that gave up reconnecting is replaced at the next read', async () => {
+    let made = 0;
+    const conns: FakeConnection[] = [];
+    const redis: TrackingRedis = { duplicate: () => (made++, conns.push(new FakeConnection()), conns.at(-1)!), on: () => undefined };
+    const cache = new InvalidationCache<string>(redis, 'p:', () => {});
+    cache.ticket('a');
+    conns[0]!.emit('ready');
+    expect(await until(() => cache.live, 500)).toBe(true);
+    conns[0]!.emit('close');
+    conns[0]!.emit('end');
+    cache.ticket('a');
+    expect(made).toBe(2);
+    conns[1]!.emit('ready');
+    expect(await until(() => cache.live, 500)).toBe(true);
+    cache.stop();
+  });
+
+  it('stop() removes its listeners from the client', () => {
+    const client = new EventEmitter();
+    const cache = new InvalidationCache<string>(Object.assign(client, { duplicate: () => new FakeConnection() }) as unknown as TrackingRedis, 'p:', () => {});
+    expect(client.listenerCount('end') + client.listenerCount('close')).toBe(2);
+    cache.stop();
+    expect(client.listenerCount('end') + client.listenerCount('close')).toBe(0);
+  });
+
+  it('RedisStore: a non-ioredis client, a cluster or a replica is not tracked; tracking: true then says why', () => {
     const plain = { get: async () => null, set: async () => 'OK', del: async () => 1, eval: async () => 0 };
     expect(new RedisStore({ client: plain }).peek('x')).toBeUndefined();
     expect(() => new RedisStore({ client: plain, tracking: true })).toThrow(/tracking: true/);
     expect(() => new RedisStore({ client: Object.assign({ duplicate: () => ({}), isCluster: true }, plain), tracking: true })).toThrow(/cluster/);
+    expect(() => new RedisStore({ client: Object.assign({ duplicate: () => ({}), options: { role: 'slave' } }, plain), tracking: true })).toThrow(/replica/);
   });
 });

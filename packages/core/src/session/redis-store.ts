@@ -45,11 +45,14 @@ export class RedisStore implements SessionStore {
     if (!options?.client || typeof options.client.get !== 'function') throw new TypeError('RedisStore: `client` must be an ioredis-compatible client');
     this.#client = options.client;
     this.#prefix = options.prefix ?? 'smart:sess:';
-    const tracked = options.client as RedisLike & Partial<TrackingRedis>;
-    if (options.tracking !== false && typeof tracked.duplicate === 'function' && !tracked.isCluster) {
+    const tracked = options.client as RedisLike & Partial<TrackingRedis> & { options?: { role?: string; readOnly?: boolean } };
+    // Reads and invalidations must come from one server: not a cluster, not replicas (Sentinel
+    // `role: 'slave'` picks one per connection), whose copies may lag the invalidation.
+    const oneServer = !tracked.isCluster && tracked.options?.role !== 'slave' && !tracked.options?.readOnly;
+    if (options.tracking !== false && typeof tracked.duplicate === 'function' && oneServer) {
       this.#cache = new InvalidationCache(tracked as TrackingRedis, this.#prefix, (m) => this.#warn(m));
     } else if (options.tracking === true) {
-      throw new TypeError('RedisStore: `tracking: true` needs a single-node ioredis client (duplicate(), no cluster)');
+      throw new TypeError('RedisStore: `tracking: true` needs an ioredis client of one primary server (duplicate(); no cluster, no replica)');
     }
   }
 

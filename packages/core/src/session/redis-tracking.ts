@@ -5,6 +5,7 @@
 export interface TrackingRedis {
   duplicate(override?: Record<string, unknown>): TrackingConnection;
   on?(event: 'end' | 'close', listener: () => void): unknown;
+  off?(event: 'end' | 'close', listener: () => void): unknown;
   isCluster?: boolean;
   /** 'end' once the app closed it (quit/disconnect). */
   status?: string;
@@ -18,7 +19,7 @@ export interface TrackingConnection {
   ping(): Promise<unknown>;
   connect(): Promise<unknown>;
   disconnect(reconnect?: boolean): void;
-  on(event: 'ready' | 'close' | 'error', listener: (...args: unknown[]) => void): unknown;
+  on(event: 'ready' | 'close' | 'end' | 'error', listener: (...args: unknown[]) => void): unknown;
   on(event: 'messageBuffer', listener: (channel: Buffer, message: Buffer | Buffer[] | null) => void): unknown;
 }
 
@@ -80,8 +81,18 @@ export class InvalidationCache<T> {
     this.#prefix = (client.options?.keyPrefix ?? '') + prefix;
     // The app closed its client (quit): ours closes with it, so the process can exit. Listened
     // for from the start, so a client closed before the first read never opens ours.
-    client.on?.('end', () => this.stop());
+    client.on?.('end', this.#onClientEnd);
+    // The app's client lost its connection: it may come back on another server (a failover), and
+    // reads and invalidations must come from the same one. Ours starts again too.
+    client.on?.('close', this.#onClientClose);
   }
+
+  readonly #onClientEnd = (): void => this.stop();
+  readonly #onClientClose = (): void => {
+    if (this.#stopped || !this.#connection) return;
+    this.#reset();
+    this.#connection.disconnect(true);
+  };
 
   /** Whether cached values are being served (the invalidation connection is subscribed). */
   get live(): boolean {
@@ -128,6 +139,8 @@ export class InvalidationCache<T> {
     this.#reset();
     clearInterval(this.#heartbeat);
     clearTimeout(this.#retry);
+    this.client.off?.('end', this.#onClientEnd);
+    this.client.off?.('close', this.#onClientClose);
     this.#connection?.disconnect(false);
   }
 
@@ -166,6 +179,12 @@ export class InvalidationCache<T> {
       this.#reset();
     });
     conn.on('ready', () => void this.#subscribe(conn));
+    // It gave up reconnecting (the client's retryStrategy): the next read opens a new one.
+    conn.on('end', () => {
+      if (this.#connection !== conn) return;
+      this.#connection = undefined;
+      clearInterval(this.#heartbeat);
+    });
     conn.on('messageBuffer', (channel, message) => {
       if (channel.toString() !== CHANNEL) return;
       // null: the whole database was flushed.
@@ -178,8 +197,13 @@ export class InvalidationCache<T> {
     this.#heartbeat = setInterval(() => {
       if (!this.#live) return;
       if (this.#awaitingPong) {
-        this.#reset();
-        conn.disconnect(true);
+        // Timers run before sockets are read: after an event-loop stall the answer may be waiting
+        // unread. Look again once pending input has been handled.
+        setImmediate(() => {
+          if (!this.#awaitingPong || !this.#live) return;
+          this.#reset();
+          conn.disconnect(true);
+        });
         return;
       }
       this.#awaitingPong = true;
@@ -204,12 +228,13 @@ export class InvalidationCache<T> {
       this.#live = true;
     } catch (e) {
       // The connection dropped during the set-up: 'ready' comes again with the next connection.
-      if (!current() || (e as Error)?.name !== 'ReplyError') return;
-      const message = String((e as Error).message ?? '');
-      if (TRANSIENT.test(message)) {
-        // Loading its dataset, busy with a script...: the same connection tries again.
+      if (!current()) return;
+      const message = String((e as Error)?.message ?? '');
+      if ((e as Error)?.name !== 'ReplyError' || TRANSIENT.test(message)) {
+        // A timeout, or a server loading its dataset or busy with a script: start again on a new
+        // connection after a growing delay (tracking may be half set up on this one).
         this.#retryMs = Math.min(Math.max(this.#retryMs * 2, 500), 30_000);
-        this.#retry = setTimeout(() => current() && void this.#subscribe(conn), this.#retryMs);
+        this.#retry = setTimeout(() => current() && conn.disconnect(true), this.#retryMs);
         this.#retry.unref?.();
         return;
       }
