@@ -10,7 +10,7 @@ export function frameAncestors(env: NodeJS.ProcessEnv = process.env): string {
   return env.FRAME_ANCESTORS?.trim() || `'self' ${new URL((env.SMART_ISS ?? 'http://127.0.0.1:4010/fhir').split(/[\s,]+/)[0]!).origin}`;
 }
 
-/** The example's configuration, from the environment (see shared CONTRACTS: the same in every example). */
+/** The example's configuration, from the environment (the same variables in every example). */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SmartConfig {
   // SMART_ISS: one FHIR base URL, or several separated by spaces or commas (e.g. an EHR-launch alias);
   // an entry may be a tenant template (`https://fhir-ehr.cerner.com/r4/:tenant`). The first plain URL

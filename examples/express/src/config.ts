@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { RedisStore, type SmartConfig } from '@smart-launch/core';
 
-/** The example's configuration, from the environment (see shared CONTRACTS: the same in every example). */
+/** The example's configuration, from the environment (the same variables in every example). */
 /**
  * `Content-Security-Policy: frame-ancestors` for the app's pages: `FRAME_ANCESTORS` (a CSP source
  * list), else the app itself and the configured EHR, so the EHR can show the app in an iframe.

@@ -4,7 +4,7 @@ import type { SmartConfig } from '@smart-launch/core';
 /** Reads one setting (ConfigService.get, or process.env). */
 export type Env = (key: string) => string | undefined;
 
-/** The example's SMART configuration, from the environment (shared CONTRACTS: the same in every example). */
+/** The example's SMART configuration, from the environment (the same variables in every example). */
 /**
  * `Content-Security-Policy: frame-ancestors` for the app's pages: `FRAME_ANCESTORS` (a CSP source
  * list), else the app itself and the configured EHR, so the EHR can show the app in an iframe.

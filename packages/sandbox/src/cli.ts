@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { startSandbox } from './index.js';
 
-// CONTRACTS.md: listen on 127.0.0.1:${SANDBOX_PORT:-4010}, print the FHIR base URL on its own line.
+// A fixed interface: listen on 127.0.0.1:${SANDBOX_PORT:-4010}, print the FHIR base URL on its own line.
 const port = Number(process.env.SANDBOX_PORT || 4010);
 // SANDBOX_APPS: JSON list of { name, launchUrl } shown on the EHR page.
 let apps: { name: string; launchUrl: string }[] | undefined;

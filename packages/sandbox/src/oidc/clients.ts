@@ -7,7 +7,7 @@ const DEMO_REDIRECT = 'http://127.0.0.1:3000/callback';
 
 export const DEMO_CLIENT_IDS = ['demo-public', 'demo-symmetric', 'demo-asymmetric', 'demo-backend', MEDPLUM_CLIENT.id] as const;
 
-/** The sandbox's preregistered clients (CONTRACTS.md "Preregistered clients"). */
+/** The sandbox's preregistered clients (a fixed interface: the example apps and outside checks rely on them). */
 export function demoClients(): ClientMetadata[] {
   const app = {
     redirect_uris: [DEMO_REDIRECT],

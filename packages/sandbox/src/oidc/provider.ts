@@ -145,7 +145,7 @@ export async function createProvider(state: SandboxState, store: SandboxStore): 
   };
 
   provider = new Provider(state.issuer, configuration);
-  // Demo clients accept any loopback redirect URI (CONTRACTS.md); others keep exact matching.
+  // Demo clients accept any loopback redirect URI (the example apps run on any local port); others keep exact matching.
   const original = provider.Client.prototype.redirectUriAllowed;
   provider.Client.prototype.redirectUriAllowed = function redirectUriAllowed(value: string): boolean {
     if (loopbackClients.has(this.clientId)) return isLoopbackRedirect(value);
