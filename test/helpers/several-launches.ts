@@ -66,7 +66,11 @@ export async function severalLaunchesScenario(browser: Browser, sandbox: Sandbox
       expect(await shownName(tab)).toBe(name);
       // A form submitted from the page (same carry: Referer, then the URL).
       await Promise.all([
-        tab.waitForURL((u) => u.pathname === '/api/context' && handleOf(u.href) === handle),
+        tab.waitForURL((u) => u.pathname === '/api/context' && handleOf(u.href) === handle).catch(async (e: Error) => {
+          // Say what the app answered instead of the redirect that names the launch.
+          const body = await tab.textContent('body').catch(() => '(no body)');
+          throw new Error(`form submit: expected a redirect naming launch ${handle}, at ${tab.url()}: ${body?.slice(0, 300)}`, { cause: e });
+        }),
         tab.evaluate(() => {
           const form = document.createElement('form');
           form.action = '/api/context';
