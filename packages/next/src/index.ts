@@ -62,12 +62,15 @@ function shared(config: SmartConfig): Smart {
   return smart;
 }
 
-// Functions by source; class instances (a session store, a logger) by identity: two configs that
-// differ only in their store are two instances.
+// Functions by name and arity, not by source: each bundle is minified on its own, so the same
+// `warn: (m) => console.warn(m)` reads `e=>console.warn(e)` in one and `a=>console.warn(a)` in
+// another, and two instances would each run their own refresh of a session with the same
+// single-use refresh token (the server then revokes the grant). Class instances (a session store)
+// by identity: two configs that differ only in their store are two instances.
 const ids = new WeakMap<object, number>();
 let nextId = 0;
 function keyPart(_key: string, v: unknown): unknown {
-  if (typeof v === 'function') return `fn:${String(v)}`;
+  if (typeof v === 'function') return `fn:${(v as { name?: string }).name ?? ''}/${(v as { length: number }).length}`;
   if (v && typeof v === 'object' && !Array.isArray(v) && Object.getPrototypeOf(v) !== Object.prototype) {
     let id = ids.get(v);
     if (id === undefined) ids.set(v, (id = ++nextId));

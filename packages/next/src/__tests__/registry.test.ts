@@ -19,4 +19,11 @@ describe('instances shared per config (one per process, as Next.js evaluates sma
     const b = smartNext(config(new MemoryStore())).smart;
     expect(a).not.toBe(b);
   });
+
+  it('functions minified differently per bundle (parameter names) still share one instance', () => {
+    // What Next.js production bundles of one smart.ts hold: the same logger, renamed parameters.
+    const proxyBundle = { ...config(), logger: { warn: (e: string) => console.warn(e), error: (e: string) => console.error(e) } };
+    const routeBundle = { ...config(), logger: { warn: (a: string) => console.warn(a), error: (a: string) => console.error(a) } };
+    expect(smartNext(proxyBundle).smart).toBe(smartNext(routeBundle).smart);
+  });
 });
