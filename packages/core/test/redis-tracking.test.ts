@@ -67,15 +67,25 @@ async function warm(smart: ReturnType<typeof make>, store: RedisStore, cookie: s
   expect(ok).toBe(true);
 }
 
+/** One instance on its own client and prefix, signed in, its session kept in memory. */
+async function signedIn(what: string, redis: Redis = client()) {
+  const prefix = newPrefix(what);
+  const store = new RedisStore({ client: redis, prefix });
+  const a = make(store);
+  const cookie = await login(a);
+  const sid = await sidUnder(prefix);
+  await warm(a, store, cookie, sid);
+  return { prefix, redis, store, a, cookie, sid };
+}
+/** The CLIENT LIST lines of the stores' invalidation connections under `prefix`. */
+async function trackingConnections(prefix: string): Promise<string[]> {
+  return ((await client().call('CLIENT', 'LIST')) as string).split('\n').filter((l) => l.includes(`name=smart-launch:invalidations:${prefix}`));
+}
+const idOf = (line: string | undefined) => /id=(\d+) /.exec(line ?? '')?.[1];
+
 describe('RedisStore tracking (real Redis)', () => {
   it('serves a session read once from memory: no Redis read per request', async () => {
-    const prefix = newPrefix('hot');
-    const redis = client();
-    const store = new RedisStore({ client: redis, prefix });
-    const a = make(store);
-    const cookie = await login(a);
-    const sid = await sidUnder(prefix);
-    await warm(a, store, cookie, sid);
+    const { redis, store, a, cookie, sid } = await signedIn('hot');
     const get = vi.spyOn(redis, 'get');
     const origin = { header: (name: string) => (name === 'host' ? '127.0.0.1:3999' : undefined), encrypted: false };
     for (let i = 0; i < 20; i++) {
@@ -120,12 +130,7 @@ describe('RedisStore tracking (real Redis)', () => {
   });
 
   it('a change made outside smart-launch (redis-cli DEL) is seen too', async () => {
-    const prefix = newPrefix('del');
-    const store = new RedisStore({ client: client(), prefix });
-    const a = make(store);
-    const cookie = await login(a);
-    const sid = await sidUnder(prefix);
-    await warm(a, store, cookie, sid);
+    const { prefix, store, a, cookie, sid } = await signedIn('del');
     await client().del(prefix + sid);
     expect(await until(() => store.peek(sid) === undefined, 1000)).toBe(true);
     expect((await a.session({ cookie, url })).context).toBeNull();
@@ -144,14 +149,8 @@ describe('RedisStore tracking (real Redis)', () => {
   });
 
   it('serves nothing from memory while its connection is down, and hears changes again once it is back', async () => {
-    const prefix = newPrefix('kill');
-    const store = new RedisStore({ client: client(), prefix });
-    const a = make(store);
-    const cookie = await login(a);
-    const sid = await sidUnder(prefix);
-    await warm(a, store, cookie, sid);
-    const list = ((await client().call('CLIENT', 'LIST')) as string).split('\n');
-    const id = /id=(\d+) /.exec(list.find((l) => l.includes(`name=smart-launch:invalidations:${prefix}`)) ?? '')?.[1];
+    const { prefix, store, a, cookie, sid } = await signedIn('kill');
+    const id = idOf((await trackingConnections(prefix))[0]);
     expect(id).toBeDefined();
     await client().call('CLIENT', 'KILL', 'ID', id!);
     // Messages sent while it was away are lost: every copy went with the connection.
@@ -163,14 +162,9 @@ describe('RedisStore tracking (real Redis)', () => {
   });
 
   it('closes its connection with the client (quit), so the process can exit; reads after that still go to Redis', async () => {
-    const prefix = newPrefix('quit');
     const own = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-    const store = new RedisStore({ client: own, prefix });
-    const a = make(store);
-    const cookie = await login(a);
-    const sid = await sidUnder(prefix);
-    await warm(a, store, cookie, sid);
-    const names = async () => ((await client().call('CLIENT', 'LIST')) as string).split('\n').filter((l) => l.includes(`name=smart-launch:invalidations:${prefix}`)).length;
+    const { prefix, store, sid } = await signedIn('quit', own);
+    const names = async () => (await trackingConnections(prefix)).length;
     expect(await names()).toBe(1);
     await own.quit();
     expect(await until(() => store.peek(sid) === undefined, 1000)).toBe(true);
@@ -193,26 +187,20 @@ describe('RedisStore tracking (real Redis)', () => {
     await expect(before.get('x')).rejects.toThrow();
     await expect(store.get('x')).rejects.toThrow();
     await wait(50);
-    const list = (await client().call('CLIENT', 'LIST')) as string;
-    expect(list).not.toContain(`name=smart-launch:invalidations:${prefix}`);
+    expect(await trackingConnections(prefix)).toEqual([]);
     expect(duplicate).not.toHaveBeenCalled();
   });
 
   it("the app's client losing its connection drops the copies and restarts tracking (a failover may have moved it)", async () => {
-    const prefix = newPrefix('mainclose');
-    const redis = client();
-    const store = new RedisStore({ client: redis, prefix });
-    const a = make(store);
-    const cookie = await login(a);
-    const sid = await sidUnder(prefix);
-    await warm(a, store, cookie, sid);
-    const list = ((await client().call('CLIENT', 'LIST')) as string).split('\n');
-    const id = /id=(\d+) /.exec(list.find((l) => l.includes(`name=smart-launch:invalidations:${prefix}`)) ?? '')?.[1];
+    const { prefix, redis, store, a, cookie, sid } = await signedIn('mainclose');
+    const id = idOf((await trackingConnections(prefix))[0]);
+    expect(id).toBeDefined();
     await redis.call('CLIENT', 'KILL', 'SKIPME', 'no', 'ID', String(await redis.call('CLIENT', 'ID'))).catch(() => {});
     expect(await until(() => store.peek(sid) === undefined, 1000)).toBe(true);
     await warm(a, store, cookie, sid);
-    const after = ((await client().call('CLIENT', 'LIST')) as string).split('\n');
-    expect(after.some((l) => l.includes(`name=smart-launch:invalidations:${prefix}`) && !l.startsWith(`id=${id} `))).toBe(true);
+    const now = (await trackingConnections(prefix)).map(idOf);
+    expect(now).toHaveLength(1);
+    expect(now).not.toContain(id);
   });
 
   it('tracking: false reads Redis on every request', async () => {
